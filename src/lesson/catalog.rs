@@ -1,0 +1,232 @@
+//! All lessons, from the files built into the binary or from a directory.
+//! A broken file is reported and skipped; the others still load.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+
+use super::model::{Lang, Lesson};
+use super::parse::parse_lesson;
+use crate::problem::Problem;
+
+static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/lessons");
+
+pub const LESSON_EXT: &str = ".md";
+pub const QUIZ_EXT: &str = ".quiz.toml";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Builtin,
+    Dir(PathBuf),
+}
+
+/// One content file, read but not yet parsed.
+#[derive(Debug, Clone)]
+pub struct RawFile {
+    pub path: String,
+    pub lang: Lang,
+    pub text: String,
+}
+
+/// One lesson in every language it exists in.
+#[derive(Debug, Clone)]
+pub struct LessonSet {
+    pub id: String,
+    pub order: u32,
+    pub by_lang: BTreeMap<Lang, Lesson>,
+    /// Quiz files beside the lessons, parsed by `quiz`.
+    pub quiz_files: BTreeMap<Lang, RawFile>,
+}
+
+impl LessonSet {
+    /// The lesson in `lang`, falling back to English, then to any language.
+    pub fn get(&self, lang: Lang) -> &Lesson {
+        self.by_lang
+            .get(&lang)
+            .or_else(|| self.by_lang.get(&Lang::En))
+            .or_else(|| self.by_lang.values().next())
+            .expect("a lesson set holds at least one lesson")
+    }
+
+    pub fn langs(&self) -> impl Iterator<Item = Lang> + '_ {
+        self.by_lang.keys().copied()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub source: Source,
+    /// Sorted by `order`, then id.
+    pub lessons: Vec<LessonSet>,
+    /// Files that could not be read or parsed.
+    pub problems: Vec<Problem>,
+}
+
+impl Catalog {
+    pub fn load(source: &Source) -> Catalog {
+        let (files, mut problems) = match source {
+            Source::Builtin => (builtin_files(), Vec::new()),
+            Source::Dir(dir) => dir_files(dir),
+        };
+        let mut catalog = Catalog::from_files(source.clone(), files);
+        problems.append(&mut catalog.problems);
+        catalog.problems = problems;
+        catalog
+    }
+
+    pub fn builtin() -> Catalog {
+        Catalog::load(&Source::Builtin)
+    }
+
+    pub fn from_files(source: Source, files: Vec<RawFile>) -> Catalog {
+        let mut problems = Vec::new();
+        let mut sets: BTreeMap<String, LessonSet> = BTreeMap::new();
+        let mut quizzes = Vec::new();
+        for file in files {
+            if file.path.ends_with(QUIZ_EXT) {
+                quizzes.push(file);
+                continue;
+            }
+            match parse_lesson(&file.path, &file.text, file.lang) {
+                Ok(lesson) => {
+                    let set = sets.entry(lesson.id.clone()).or_insert_with(|| LessonSet {
+                        id: lesson.id.clone(),
+                        order: lesson.order,
+                        by_lang: BTreeMap::new(),
+                        quiz_files: BTreeMap::new(),
+                    });
+                    if let Some(other) = set.by_lang.get(&lesson.lang) {
+                        problems.push(Problem::new(
+                            &lesson.path,
+                            2,
+                            format!("id `{}` is already used by {}", lesson.id, other.path),
+                        ));
+                        continue;
+                    }
+                    if lesson.lang == Lang::En {
+                        set.order = lesson.order;
+                    }
+                    set.by_lang.insert(lesson.lang, lesson);
+                }
+                Err(p) => problems.push(p),
+            }
+        }
+        // A quiz belongs to the lesson file with the same stem.
+        for quiz in quizzes {
+            let stem = quiz.path.trim_end_matches(QUIZ_EXT);
+            let lesson_path = format!("{stem}{LESSON_EXT}");
+            let owner = sets.values_mut().find(|s| {
+                s.by_lang
+                    .get(&quiz.lang)
+                    .is_some_and(|l| l.path == lesson_path)
+            });
+            match owner {
+                Some(set) => {
+                    set.quiz_files.insert(quiz.lang, quiz);
+                }
+                None => problems.push(Problem::new(
+                    &quiz.path,
+                    1,
+                    format!("no lesson file {lesson_path} for this quiz"),
+                )),
+            }
+        }
+        let mut lessons: Vec<LessonSet> = sets.into_values().collect();
+        lessons.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.id.cmp(&b.id)));
+        problems.sort();
+        Catalog {
+            source,
+            lessons,
+            problems,
+        }
+    }
+
+    pub fn find(&self, id: &str) -> Option<&LessonSet> {
+        self.lessons.iter().find(|l| l.id == id)
+    }
+
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.lessons.iter().position(|l| l.id == id)
+    }
+}
+
+fn is_content_file(name: &str) -> bool {
+    name.ends_with(LESSON_EXT) || name.ends_with(QUIZ_EXT)
+}
+
+fn builtin_files() -> Vec<RawFile> {
+    let mut files = Vec::new();
+    for lang in Lang::ALL {
+        let Some(dir) = BUILTIN.get_dir(lang.code()) else {
+            continue;
+        };
+        for file in dir.files() {
+            let path = file.path().to_string_lossy().to_string();
+            if !is_content_file(&path) {
+                continue;
+            }
+            files.push(RawFile {
+                path: format!("lessons/{path}"),
+                lang,
+                text: String::from_utf8_lossy(file.contents()).into_owned(),
+            });
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// Reads `DIR/en/*`, `DIR/zh/*`; a directory without those is all English.
+pub fn dir_files(dir: &Path) -> (Vec<RawFile>, Vec<Problem>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let shown = dir.display().to_string();
+    if !dir.is_dir() {
+        problems.push(Problem::new(shown, 1, "not a directory of lessons"));
+        return (files, problems);
+    }
+    let by_lang: Vec<(Lang, PathBuf)> = Lang::ALL
+        .iter()
+        .map(|l| (*l, dir.join(l.code())))
+        .filter(|(_, p)| p.is_dir())
+        .collect();
+    let dirs = if by_lang.is_empty() {
+        vec![(Lang::En, dir.to_path_buf())]
+    } else {
+        by_lang
+    };
+    for (lang, d) in dirs {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) => {
+                problems.push(Problem::new(d.display().to_string(), 1, e.to_string()));
+                continue;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && is_content_file(&p.to_string_lossy()))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let shown = path.display().to_string();
+            match std::fs::read(&path) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => files.push(RawFile {
+                        path: shown,
+                        lang,
+                        text,
+                    }),
+                    Err(e) => problems.push(Problem::new(
+                        shown,
+                        1,
+                        format!("not UTF-8 text: {e}"),
+                    )),
+                },
+                Err(e) => problems.push(Problem::new(shown, 1, e.to_string())),
+            }
+        }
+    }
+    (files, problems)
+}

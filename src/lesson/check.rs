@@ -1,0 +1,135 @@
+//! `concur check`: everything wrong with a catalog, as `path:line: message`.
+
+use std::collections::BTreeMap;
+
+use super::catalog::Catalog;
+use super::model::{Lang, Lesson};
+use crate::demo;
+use crate::problem::Problem;
+
+/// Every problem of the catalog: unreadable files, unknown demos, bad
+/// parameters, and translations that do not match the English lesson.
+pub fn check(catalog: &Catalog) -> Vec<Problem> {
+    let mut problems = catalog.problems.clone();
+    let mut orders: BTreeMap<u32, &str> = BTreeMap::new();
+    for set in &catalog.lessons {
+        for lesson in set.by_lang.values() {
+            check_demos(lesson, &mut problems);
+        }
+        let Some(en) = set.by_lang.get(&Lang::En) else {
+            let any = set.get(Lang::En);
+            problems.push(Problem::new(
+                &any.path,
+                1,
+                format!("lesson `{}` has no English version", set.id),
+            ));
+            continue;
+        };
+        if let Some(other) = orders.insert(en.order, &en.id) {
+            problems.push(Problem::new(
+                &en.path,
+                2,
+                format!("order {} is also used by lesson `{other}`", en.order),
+            ));
+        }
+        for lesson in set.by_lang.values().filter(|l| l.lang != Lang::En) {
+            check_translation(en, lesson, &mut problems);
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    problems
+}
+
+fn check_demos(lesson: &Lesson, problems: &mut Vec<Problem>) {
+    for id in &lesson.demos {
+        if demo::find(id).is_none() {
+            problems.push(Problem::new(
+                &lesson.path,
+                2,
+                format!("front matter names demo `{id}`, which does not exist (see `concur demo --list`)"),
+            ));
+        } else if !lesson.steps.iter().any(|s| s.demo.as_ref().is_some_and(|d| &d.id == id)) {
+            problems.push(Problem::new(
+                &lesson.path,
+                2,
+                format!("demo `{id}` is listed but no step places it"),
+            ));
+        }
+    }
+    for slot in lesson.steps.iter().filter_map(|s| s.demo.as_ref()) {
+        let Some(d) = demo::find(&slot.id) else {
+            problems.push(Problem::new(
+                &lesson.path,
+                slot.line,
+                format!("unknown demo `{}` (see `concur demo --list`)", slot.id),
+            ));
+            continue;
+        };
+        if !lesson.demos.contains(&slot.id) {
+            problems.push(Problem::new(
+                &lesson.path,
+                slot.line,
+                format!("demo `{}` is not listed in the front matter's `demos`", slot.id),
+            ));
+        }
+        for name in slot.params.names() {
+            if !d.info().params.iter().any(|p| p.name == name) {
+                let known: Vec<&str> = d.info().params.iter().map(|p| p.name).collect();
+                problems.push(Problem::new(
+                    &lesson.path,
+                    slot.line,
+                    format!(
+                        "demo `{}` has no parameter `{name}` (it has: {})",
+                        slot.id,
+                        if known.is_empty() { "none".into() } else { known.join(", ") }
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn check_translation(en: &Lesson, tr: &Lesson, problems: &mut Vec<Problem>) {
+    if en.steps.len() != tr.steps.len() {
+        problems.push(Problem::new(
+            &tr.path,
+            1,
+            format!(
+                "{} steps, but the English lesson ({}) has {}",
+                tr.steps.len(),
+                en.path,
+                en.steps.len()
+            ),
+        ));
+    }
+    if en.demos != tr.demos {
+        problems.push(Problem::new(
+            &tr.path,
+            2,
+            format!("demos {:?} differ from the English lesson's {:?}", tr.demos, en.demos),
+        ));
+    }
+    if en.order != tr.order {
+        problems.push(Problem::new(
+            &tr.path,
+            2,
+            format!("order {} differs from the English lesson's {}", tr.order, en.order),
+        ));
+    }
+    for (i, (a, b)) in en.steps.iter().zip(&tr.steps).enumerate() {
+        let (da, db) = (a.demo.as_ref(), b.demo.as_ref());
+        if da.map(|d| (&d.id, &d.params)) != db.map(|d| (&d.id, &d.params)) {
+            problems.push(Problem::new(
+                &tr.path,
+                b.line,
+                format!(
+                    "step {} has demo {}, but the English step has {}",
+                    i + 1,
+                    db.map_or("none".into(), |d| format!("`{}`", d.id)),
+                    da.map_or("none".into(), |d| format!("`{}`", d.id)),
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,410 @@
+//! Lesson files: TOML front matter between `+++` lines, then Markdown split
+//! into steps at `#`/`##` headings and `---` rules.
+
+use pulldown_cmark::{
+    Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
+};
+use serde::Deserialize;
+
+use super::model::{Align, Block, Cell, DemoSlot, Inline, InlineStyle, Lang, Lesson, Step};
+use crate::demo::Params;
+use crate::problem::{LineIndex, Problem};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    id: String,
+    title: String,
+    order: u32,
+    #[serde(default)]
+    demos: Vec<String>,
+}
+
+const FENCE: &str = "+++";
+
+/// Parses one lesson file. Every problem is located as `path:line`.
+pub fn parse_lesson(path: &str, text: &str, lang: Lang) -> Result<Lesson, Problem> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.split_inclusive('\n');
+    if lines.next().map(str::trim_end) != Some(FENCE) {
+        return Err(Problem::new(
+            path,
+            1,
+            "a lesson starts with TOML front matter between `+++` lines",
+        ));
+    }
+    let front_start = FENCE.len() + if text[FENCE.len()..].starts_with("\r\n") { 2 } else { 1 };
+    let mut offset = front_start;
+    let mut front_end = None;
+    for line in lines {
+        if line.trim_end() == FENCE {
+            front_end = Some((offset, offset + line.len()));
+            break;
+        }
+        offset += line.len();
+    }
+    let Some((front_end, body_start)) = front_end else {
+        return Err(Problem::new(path, 1, "front matter is not closed by a `+++` line"));
+    };
+    let front_text = &text[front_start.min(front_end)..front_end];
+    let front: FrontMatter = toml::from_str(front_text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| LineIndex::new(front_text, 2).line(s.start))
+            .unwrap_or(2);
+        Problem::new(path, line, format!("front matter: {}", e.message()))
+    })?;
+    if !is_valid_id(&front.id) {
+        return Err(Problem::new(
+            path,
+            2,
+            format!("id `{}`: use lowercase letters, digits and '-'", front.id),
+        ));
+    }
+    let body_first_line = LineIndex::new(text, 1).line(body_start.min(text.len()));
+    let body = &text[body_start.min(text.len())..];
+    let steps = parse_steps(path, body, body_first_line)?;
+    if steps.is_empty() {
+        return Err(Problem::new(path, body_first_line, "the lesson has no steps"));
+    }
+    Ok(Lesson {
+        id: front.id,
+        title: front.title,
+        order: front.order,
+        demos: front.demos,
+        lang,
+        path: path.to_string(),
+        steps,
+    })
+}
+
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// A container being filled while walking Markdown events.
+enum Frame {
+    Root,
+    Quote(Vec<Block>),
+    List { start: Option<u64>, items: Vec<Vec<Block>> },
+    Item(Vec<Block>),
+}
+
+struct TableBuilder {
+    align: Vec<Align>,
+    head: Vec<Cell>,
+    rows: Vec<Vec<Cell>>,
+    in_head: bool,
+}
+
+struct Builder<'a> {
+    path: &'a str,
+    lines: LineIndex,
+    steps: Vec<Step>,
+    frames: Vec<Frame>,
+    inlines: Vec<Inline>,
+    style: InlineStyle,
+    code: Option<(String, String, usize)>,
+    table: Option<TableBuilder>,
+    heading: Option<(u8, usize)>,
+    /// The pending step break: a `---` or heading seen at the root.
+    break_pending: bool,
+}
+
+fn parse_steps(path: &str, body: &str, first_line: usize) -> Result<Vec<Step>, Problem> {
+    let mut b = Builder {
+        path,
+        lines: LineIndex::new(body, first_line),
+        steps: Vec::new(),
+        frames: vec![Frame::Root],
+        inlines: Vec::new(),
+        style: InlineStyle::default(),
+        code: None,
+        table: None,
+        heading: None,
+        break_pending: true,
+    };
+    let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    for (event, range) in Parser::new_ext(body, opts).into_offset_iter() {
+        let line = b.lines.line(range.start);
+        b.event(event, line)?;
+    }
+    // Drop empty steps made by a leading or trailing `---`.
+    b.steps
+        .retain(|s| !s.blocks.is_empty() || s.demo.is_some());
+    Ok(b.steps)
+}
+
+impl Builder<'_> {
+    fn at_root(&self) -> bool {
+        self.frames.len() == 1
+    }
+
+    fn start_step(&mut self, title: Option<String>, line: usize) {
+        let title = title.unwrap_or_else(|| {
+            self.steps
+                .last()
+                .map(|s| s.title.clone())
+                .unwrap_or_default()
+        });
+        self.steps.push(Step {
+            title,
+            line,
+            blocks: Vec::new(),
+            demo: None,
+        });
+        self.break_pending = false;
+    }
+
+    fn push_block(&mut self, block: Block, line: usize) {
+        if self.at_root() && (self.break_pending || self.steps.is_empty()) {
+            self.start_step(None, line);
+        }
+        match self.frames.last_mut() {
+            Some(Frame::Root) | None => {
+                if let Some(step) = self.steps.last_mut() {
+                    step.blocks.push(block)
+                }
+            }
+            Some(Frame::Quote(v)) | Some(Frame::Item(v)) => v.push(block),
+            Some(Frame::List { items, .. }) => items.push(vec![block]),
+        }
+    }
+
+    fn flush_inlines(&mut self, line: usize) {
+        if !self.inlines.is_empty() {
+            let inl = std::mem::take(&mut self.inlines);
+            self.push_block(Block::Para(inl), line);
+        }
+    }
+
+    fn text(&mut self, text: &str, extra: impl FnOnce(&mut InlineStyle)) {
+        let mut style = self.style;
+        extra(&mut style);
+        match self.inlines.last_mut() {
+            Some(last) if last.style == style => last.text.push_str(text),
+            _ => self.inlines.push(Inline {
+                text: text.to_string(),
+                style,
+            }),
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, line: usize) -> Result<(), Problem> {
+        if let Some((_, text, _)) = &mut self.code {
+            match event {
+                Event::Text(t) => text.push_str(&t),
+                Event::End(TagEnd::CodeBlock) => {
+                    let (lang, text, start) = self.code.take().unwrap_or_default();
+                    self.end_code(lang, text, start)?;
+                }
+                _ => {}
+            }
+            return Ok(());
+        }
+        match event {
+            Event::Start(tag) => self.start(tag, line),
+            Event::End(tag) => self.end(tag, line),
+            Event::Text(t) => self.text(&t, |_| {}),
+            Event::Code(t) => self.text(&t, |s| s.code = true),
+            Event::SoftBreak => self.text(" ", |_| {}),
+            Event::HardBreak => self.text("\n", |_| {}),
+            Event::Rule => {
+                if self.at_root() {
+                    self.break_pending = true;
+                } else {
+                    self.push_block(Block::Rule, line);
+                }
+            }
+            // HTML (comments, mostly) is for authors, not students.
+            Event::Html(_) | Event::InlineHtml(_) => {}
+            Event::TaskListMarker(done) => self.text(if done { "[x] " } else { "[ ] " }, |_| {}),
+            Event::FootnoteReference(_) | Event::InlineMath(_) | Event::DisplayMath(_) => {}
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, tag: Tag<'_>, line: usize) {
+        match tag {
+            Tag::Heading { level, .. } => {
+                let level = heading_level(level);
+                if self.at_root() && level <= 2 {
+                    self.break_pending = true;
+                }
+                self.heading = Some((level, line));
+            }
+            Tag::Paragraph => {}
+            Tag::BlockQuote(_) => {
+                self.flush_inlines(line);
+                self.frames.push(Frame::Quote(Vec::new()));
+            }
+            Tag::List(start) => {
+                self.flush_inlines(line);
+                self.frames.push(Frame::List {
+                    start,
+                    items: Vec::new(),
+                });
+            }
+            Tag::Item => self.frames.push(Frame::Item(Vec::new())),
+            Tag::CodeBlock(kind) => {
+                self.flush_inlines(line);
+                let info = match kind {
+                    CodeBlockKind::Fenced(info) => info.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                self.code = Some((info, String::new(), line));
+            }
+            Tag::Table(align) => {
+                self.table = Some(TableBuilder {
+                    align: align.iter().map(|a| convert_align(*a)).collect(),
+                    head: Vec::new(),
+                    rows: Vec::new(),
+                    in_head: false,
+                })
+            }
+            Tag::TableHead => {
+                if let Some(t) = &mut self.table {
+                    t.in_head = true;
+                }
+            }
+            Tag::TableRow => {
+                if let Some(t) = &mut self.table {
+                    t.rows.push(Vec::new());
+                }
+            }
+            Tag::TableCell => self.inlines.clear(),
+            Tag::Emphasis => self.style.emphasis = true,
+            Tag::Strong => self.style.strong = true,
+            Tag::Strikethrough => self.style.strike = true,
+            Tag::Link { .. } => self.style.link = true,
+            Tag::Image { .. } => self.text("[image: ", |_| {}),
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, tag: TagEnd, line: usize) {
+        match tag {
+            TagEnd::Heading(_) => {
+                let (level, start) = self.heading.take().unwrap_or((3, line));
+                let text = std::mem::take(&mut self.inlines);
+                if self.at_root() && level <= 2 {
+                    let title: String = text.iter().map(|i| i.text.as_str()).collect();
+                    self.start_step(Some(title), start);
+                }
+                self.push_block(Block::Heading { level, text }, start);
+            }
+            TagEnd::Paragraph => self.flush_inlines(line),
+            TagEnd::BlockQuote(_) => {
+                self.flush_inlines(line);
+                if let Some(Frame::Quote(blocks)) = self.frames.pop() {
+                    self.push_block(Block::Quote(blocks), line);
+                }
+            }
+            TagEnd::Item => {
+                self.flush_inlines(line);
+                if let Some(Frame::Item(blocks)) = self.frames.pop()
+                    && let Some(Frame::List { items, .. }) = self.frames.last_mut()
+                {
+                    items.push(blocks);
+                }
+            }
+            TagEnd::List(_) => {
+                if let Some(Frame::List { start, items }) = self.frames.pop() {
+                    self.push_block(Block::List { start, items }, line);
+                }
+            }
+            TagEnd::TableCell => {
+                let cell = std::mem::take(&mut self.inlines);
+                if let Some(t) = &mut self.table {
+                    if t.in_head {
+                        t.head.push(cell);
+                    } else if let Some(row) = t.rows.last_mut() {
+                        row.push(cell);
+                    }
+                }
+            }
+            TagEnd::TableHead => {
+                if let Some(t) = &mut self.table {
+                    t.in_head = false;
+                }
+            }
+            TagEnd::Table => {
+                if let Some(t) = self.table.take() {
+                    self.push_block(
+                        Block::Table {
+                            align: t.align,
+                            head: t.head,
+                            rows: t.rows,
+                        },
+                        line,
+                    );
+                }
+            }
+            TagEnd::Emphasis => self.style.emphasis = false,
+            TagEnd::Strong => self.style.strong = false,
+            TagEnd::Strikethrough => self.style.strike = false,
+            TagEnd::Link => self.style.link = false,
+            TagEnd::Image => self.text("]", |_| {}),
+            _ => {}
+        }
+    }
+
+    fn end_code(&mut self, info: String, text: String, line: usize) -> Result<(), Problem> {
+        let mut words = info.split_whitespace();
+        let lang = words.next().unwrap_or("").to_string();
+        if lang != "demo" {
+            self.push_block(Block::Code { lang, text }, line);
+            return Ok(());
+        }
+        let Some(id) = words.next() else {
+            return Err(Problem::new(self.path, line, "a demo block needs an id: ```demo ID"));
+        };
+        let params = Params::from_toml(&text)
+            .map_err(|e| Problem::new(self.path, line + 1, format!("demo `{id}` parameters: {e}")))?;
+        if !self.at_root() {
+            return Err(Problem::new(self.path, line, "a demo block must not be nested"));
+        }
+        if self.break_pending || self.steps.is_empty() {
+            self.start_step(None, line);
+        }
+        let step = self.steps.last_mut().expect("a step was just started");
+        if let Some(other) = &step.demo {
+            return Err(Problem::new(
+                self.path,
+                line,
+                format!(
+                    "step \"{}\" already has demo `{}` (line {}); one demo per step",
+                    step.title, other.id, other.line
+                ),
+            ));
+        }
+        step.demo = Some(DemoSlot {
+            id: id.to_string(),
+            params,
+            line,
+        });
+        Ok(())
+    }
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+fn convert_align(a: Alignment) -> Align {
+    match a {
+        Alignment::Center => Align::Center,
+        Alignment::Right => Align::Right,
+        Alignment::None | Alignment::Left => Align::Left,
+    }
+}
