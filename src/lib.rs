@@ -1,5 +1,11 @@
 //! concur: a terminal app that teaches concurrency with live, measured demos.
 
+pub mod app;
 pub mod demo;
 pub mod lesson;
+pub mod plain;
 pub mod problem;
+pub mod progress;
+pub mod quiz;
+pub mod terminal;
+pub mod ui;

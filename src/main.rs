@@ -1,3 +1,240 @@
-fn main() {
-    println!("Hello, world!");
+//! The `concur` command: the TUI by default, and `list`, `check`, `demo`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use concur::app::{App, run};
+use concur::demo::{self, HeadlessOptions, Params};
+use concur::lesson::{Catalog, Lang, Source, check::check};
+use concur::plain;
+use concur::progress::{self, Store};
+use concur::ui::theme::Theme;
+
+/// A terminal app that teaches concurrency: lessons beside live demos that
+/// run real threads, event loops and system calls, and measure themselves.
+#[derive(Parser)]
+#[command(name = "concur", version, about, after_help = KEYS_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Open this lesson directly (see `concur list`)
+    #[arg(long, value_name = "ID")]
+    lesson: Option<String>,
+    /// Load lessons from this directory instead of the built-in ones
+    #[arg(long, value_name = "DIR", global = true)]
+    lessons: Option<PathBuf>,
+    /// Language of the lessons and the app [default: from $LANG, else en]
+    #[arg(long, value_enum, global = true)]
+    lang: Option<LangArg>,
+}
+
+const KEYS_HELP: &str = "Keys: →/← l/h PgDn/PgUp step · ↓/↑ j/k scroll · Space start/stop the demo · \
+r restart it · L English/中文 · ? help · Esc back · q quit";
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    En,
+    Zh,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the lessons: id, title, languages, demos, quiz questions
+    List {
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check lesson files (default: the built-in ones); problems as path:line: message
+    Check {
+        /// A directory of lessons (with en/ and zh/, or Markdown files)
+        dir: Option<PathBuf>,
+    },
+    /// Run a demo outside the TUI, or list the demos
+    Demo(DemoArgs),
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// The demo to run (see --list)
+    #[arg(required_unless_present = "list")]
+    id: Option<String>,
+    /// List the demos, their lanes and parameters
+    #[arg(long)]
+    list: bool,
+    /// Draw the demo on this terminal with spinners (the default)
+    #[arg(long, conflicts_with = "json")]
+    plain: bool,
+    /// Print what the demo measured as one JSON object
+    #[arg(long)]
+    json: bool,
+    /// Stop after this many seconds even if the demo is still running
+    #[arg(long, value_name = "S", value_parser = plain::parse_seconds)]
+    seconds: Option<f64>,
+    /// Set a demo parameter (repeatable), e.g. -p call_ms=1000
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = Params::parse_assignment)]
+    params: Vec<(String, String)>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match real_main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("concur: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn lang_of(arg: Option<LangArg>) -> Lang {
+    match arg {
+        Some(LangArg::En) => Lang::En,
+        Some(LangArg::Zh) => Lang::Zh,
+        None => {
+            let env = ["LC_ALL", "LC_MESSAGES", "LANG"]
+                .iter()
+                .filter_map(|k| std::env::var(k).ok())
+                .find(|v| !v.is_empty())
+                .unwrap_or_default();
+            if env.starts_with("zh") { Lang::Zh } else { Lang::En }
+        }
+    }
+}
+
+fn source_of(dir: Option<PathBuf>) -> Source {
+    dir.map(Source::Dir).unwrap_or(Source::Builtin)
+}
+
+fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
+    let lang = lang_of(cli.lang);
+    match cli.command {
+        Some(Command::List { json }) => list(&Catalog::load(&source_of(cli.lessons)), json),
+        Some(Command::Check { dir }) => {
+            let catalog = Catalog::load(&source_of(dir.or(cli.lessons)));
+            let problems = check(&catalog);
+            for p in &problems {
+                println!("{p}");
+            }
+            if problems.is_empty() {
+                let files: usize = catalog.lessons.iter().map(|s| s.by_lang.len()).sum();
+                println!("ok: {} lessons, {files} lesson files, no problems", catalog.lessons.len());
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("{} problem(s)", problems.len());
+                Ok(ExitCode::from(1))
+            }
+        }
+        Some(Command::Demo(args)) => run_demo(args),
+        None => tui(cli.lesson, source_of(cli.lessons), lang),
+    }
+}
+
+fn list(catalog: &Catalog, json: bool) -> anyhow::Result<ExitCode> {
+    let rows: Vec<serde_json::Value> = catalog
+        .lessons
+        .iter()
+        .map(|set| {
+            let en = set.get(Lang::En);
+            serde_json::json!({
+                "id": set.id,
+                "order": set.order,
+                "title": en.title,
+                "languages": set.langs().map(Lang::code).collect::<Vec<_>>(),
+                "steps": en.steps.len(),
+                "demos": en.demos,
+                "quiz_questions": concur::quiz::question_count(set),
+            })
+        })
+        .collect();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        println!("{:>3}  {:<28} {:<36} {:<6} {:<24} quiz", "#", "id", "title", "langs", "demos");
+        for r in &rows {
+            let langs: Vec<&str> = r["languages"].as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
+            let demos: Vec<&str> = r["demos"].as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
+            println!(
+                "{:>3}  {:<28} {:<36} {:<6} {:<24} {}",
+                r["order"],
+                r["id"].as_str().unwrap_or(""),
+                r["title"].as_str().unwrap_or(""),
+                langs.join(","),
+                demos.join(","),
+                r["quiz_questions"]
+            );
+        }
+    }
+    for p in &catalog.problems {
+        eprintln!("{p}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    if args.list {
+        for d in demo::all() {
+            let info = d.info();
+            println!("{:<10} {}", info.id, info.title);
+            for lane in info.lanes {
+                println!("    lane {:<12} {}  [{}]", lane.name, lane.title, lane.metrics.join(", "));
+            }
+            for p in info.params {
+                println!("    -p {}={:<8} {}", p.name, p.default, p.help);
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let id = args.id.unwrap_or_default();
+    let Some(d) = demo::find(&id) else {
+        let ids: Vec<&str> = demo::all().iter().map(|d| d.info().id).collect();
+        bail!("no demo `{id}`; the demos are: {}", ids.join(", "));
+    };
+    let mut params = Params::new();
+    for (k, v) in args.params {
+        if !d.info().params.iter().any(|p| p.name == k) {
+            bail!("demo `{id}` has no parameter `{k}`");
+        }
+        params.set(k, v);
+    }
+    let opts = HeadlessOptions {
+        seconds: args.seconds,
+        scale: 1.0,
+    };
+    let outcome = if args.json {
+        let outcome = demo::run_headless(d, params, opts, |_, _| {});
+        println!("{}", serde_json::to_string_pretty(&plain::to_json(&outcome))?);
+        outcome
+    } else {
+        plain::run_plain(d, params, opts)
+    };
+    let failed = outcome.view.lanes.iter().any(|l| l.error.is_some());
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn tui(lesson: Option<String>, source: Source, lang: Lang) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::load(&source);
+    let mut store = progress::default_dir()
+        .map(|d| Store::in_dir(&d))
+        .unwrap_or_else(Store::none);
+    let (progress, warnings) = store.load();
+    let theme = if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        Theme::mono()
+    } else {
+        Theme::dark()
+    };
+    let mut app = App::new(catalog, lang, theme, progress);
+    app.notices.extend(warnings);
+    let initial = match &lesson {
+        Some(id) => app.open_lesson(id).with_context(|| {
+            let ids: Vec<&str> = app.catalog.lessons.iter().map(|l| l.id.as_str()).collect();
+            format!("no lesson `{id}`; the lessons are: {}", ids.join(", "))
+        })?,
+        None => concur::app::Effect::redraw(),
+    };
+    concur::ui::highlight::warm_up();
+    run::run(app, store, initial)?;
+    Ok(ExitCode::SUCCESS)
 }

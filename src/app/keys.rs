@@ -1,0 +1,265 @@
+//! The keymap as data: update reads it, the status line and help overlay are
+//! built from it, so they cannot disagree.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::lesson::Lang;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    Back,
+    Help,
+    Up,
+    Down,
+    Open,
+    NextStep,
+    PrevStep,
+    FirstStep,
+    LastStep,
+    ScrollDown,
+    ScrollUp,
+    ToggleDemo,
+    RestartDemo,
+    SwitchLang,
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Home,
+    Lesson,
+}
+
+pub struct Binding {
+    pub action: Action,
+    pub keys: &'static [(KeyCode, KeyModifiers)],
+    /// How the keys are written in hints, e.g. "←/→ h/l".
+    pub label: &'static str,
+    pub en: &'static str,
+    pub zh: &'static str,
+    pub contexts: &'static [Context],
+    /// Shown in the status line (short form), not only in help.
+    pub hint: bool,
+}
+
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
+const BOTH: &[Context] = &[Context::Home, Context::Lesson];
+const HOME: &[Context] = &[Context::Home];
+const LESSON: &[Context] = &[Context::Lesson];
+
+pub static BINDINGS: &[Binding] = &[
+    Binding {
+        action: Action::Up,
+        keys: &[(KeyCode::Up, NONE), (KeyCode::Char('k'), NONE)],
+        label: "↑/↓ k/j",
+        en: "choose a lesson",
+        zh: "选择课程",
+        contexts: HOME,
+        hint: true,
+    },
+    Binding {
+        action: Action::Down,
+        keys: &[(KeyCode::Down, NONE), (KeyCode::Char('j'), NONE)],
+        label: "",
+        en: "",
+        zh: "",
+        contexts: HOME,
+        hint: false,
+    },
+    Binding {
+        action: Action::Open,
+        keys: &[(KeyCode::Enter, NONE), (KeyCode::Right, NONE), (KeyCode::Char('l'), NONE)],
+        label: "Enter",
+        en: "open the lesson",
+        zh: "打开课程",
+        contexts: HOME,
+        hint: true,
+    },
+    Binding {
+        action: Action::NextStep,
+        keys: &[
+            (KeyCode::Right, NONE),
+            (KeyCode::Char('l'), NONE),
+            (KeyCode::PageDown, NONE),
+        ],
+        label: "→/← l/h PgDn/PgUp",
+        en: "next / previous step",
+        zh: "下一步 / 上一步",
+        contexts: LESSON,
+        hint: true,
+    },
+    Binding {
+        action: Action::PrevStep,
+        keys: &[
+            (KeyCode::Left, NONE),
+            (KeyCode::Char('h'), NONE),
+            (KeyCode::PageUp, NONE),
+        ],
+        label: "",
+        en: "",
+        zh: "",
+        contexts: LESSON,
+        hint: false,
+    },
+    Binding {
+        action: Action::FirstStep,
+        keys: &[(KeyCode::Home, NONE), (KeyCode::Char('g'), NONE)],
+        label: "Home/End g/G",
+        en: "first / last step",
+        zh: "第一步 / 最后一步",
+        contexts: LESSON,
+        hint: false,
+    },
+    Binding {
+        action: Action::LastStep,
+        keys: &[(KeyCode::End, NONE), (KeyCode::Char('G'), SHIFT), (KeyCode::Char('G'), NONE)],
+        label: "",
+        en: "",
+        zh: "",
+        contexts: LESSON,
+        hint: false,
+    },
+    Binding {
+        action: Action::ScrollDown,
+        keys: &[(KeyCode::Down, NONE), (KeyCode::Char('j'), NONE)],
+        label: "↓/↑ j/k",
+        en: "scroll the text (also the mouse wheel)",
+        zh: "滚动文字（鼠标滚轮也可以）",
+        contexts: LESSON,
+        hint: true,
+    },
+    Binding {
+        action: Action::ScrollUp,
+        keys: &[(KeyCode::Up, NONE), (KeyCode::Char('k'), NONE)],
+        label: "",
+        en: "",
+        zh: "",
+        contexts: LESSON,
+        hint: false,
+    },
+    Binding {
+        action: Action::ToggleDemo,
+        keys: &[(KeyCode::Char(' '), NONE)],
+        label: "Space",
+        en: "start / stop the demo",
+        zh: "启动 / 停止演示",
+        contexts: LESSON,
+        hint: true,
+    },
+    Binding {
+        action: Action::RestartDemo,
+        keys: &[(KeyCode::Char('r'), NONE)],
+        label: "r",
+        en: "restart the demo",
+        zh: "重新运行演示",
+        contexts: LESSON,
+        hint: true,
+    },
+    Binding {
+        action: Action::SwitchLang,
+        keys: &[(KeyCode::Char('L'), SHIFT), (KeyCode::Char('L'), NONE)],
+        label: "L",
+        en: "English / 中文",
+        zh: "English / 中文",
+        contexts: BOTH,
+        hint: true,
+    },
+    Binding {
+        action: Action::Help,
+        keys: &[(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT), (KeyCode::F(1), NONE)],
+        label: "?",
+        en: "help",
+        zh: "帮助",
+        contexts: BOTH,
+        hint: true,
+    },
+    Binding {
+        action: Action::Back,
+        keys: &[(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
+        label: "Esc",
+        en: "back",
+        zh: "返回",
+        contexts: BOTH,
+        hint: true,
+    },
+    Binding {
+        action: Action::Quit,
+        keys: &[(KeyCode::Char('q'), NONE), (KeyCode::Char('c'), KeyModifiers::CONTROL)],
+        label: "q",
+        en: "quit",
+        zh: "退出",
+        contexts: BOTH,
+        hint: true,
+    },
+];
+
+/// The action a key press means in `ctx`, if any.
+pub fn action_for(key: &KeyEvent, ctx: Context) -> Option<Action> {
+    // Shift is implied by the character itself for letters and symbols.
+    let mods = key.modifiers - KeyModifiers::SHIFT;
+    BINDINGS
+        .iter()
+        .filter(|b| b.contexts.contains(&ctx))
+        .find(|b| {
+            b.keys.iter().any(|(code, m)| {
+                *code == key.code && (*m - KeyModifiers::SHIFT) == mods
+            })
+        })
+        .map(|b| b.action)
+}
+
+impl Binding {
+    pub fn describe(&self, lang: Lang) -> &'static str {
+        if lang.is_zh() { self.zh } else { self.en }
+    }
+}
+
+/// The bindings worth listing in `ctx` (help overlay), in order.
+pub fn listed(ctx: Context) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS
+        .iter()
+        .filter(move |b| b.contexts.contains(&ctx) && !b.label.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn arrows_and_vim_keys_mean_the_same() {
+        for code in [KeyCode::Right, KeyCode::Char('l'), KeyCode::PageDown] {
+            assert_eq!(action_for(&key(code), Context::Lesson), Some(Action::NextStep));
+        }
+        for code in [KeyCode::Left, KeyCode::Char('h'), KeyCode::PageUp] {
+            assert_eq!(action_for(&key(code), Context::Lesson), Some(Action::PrevStep));
+        }
+        assert_eq!(action_for(&key(KeyCode::Char('j')), Context::Lesson), Some(Action::ScrollDown));
+        assert_eq!(action_for(&key(KeyCode::Char('j')), Context::Home), Some(Action::Down));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(action_for(&ctrl_c, Context::Lesson), Some(Action::Quit));
+        assert_eq!(action_for(&key(KeyCode::Char('c')), Context::Lesson), None);
+        let shifted_q = KeyEvent::new(KeyCode::Char('?'), KeyModifiers::SHIFT);
+        assert_eq!(action_for(&shifted_q, Context::Home), Some(Action::Help));
+    }
+
+    #[test]
+    fn no_key_means_two_things_in_one_context() {
+        for ctx in [Context::Home, Context::Lesson] {
+            let mut seen = std::collections::HashMap::new();
+            for b in BINDINGS.iter().filter(|b| b.contexts.contains(&ctx)) {
+                for (code, m) in b.keys {
+                    let k = (*code, *m - KeyModifiers::SHIFT);
+                    if let Some(other) = seen.insert(k, b.action) {
+                        assert_eq!(other, b.action, "{k:?} in {ctx:?}");
+                    }
+                }
+            }
+        }
+    }
+}

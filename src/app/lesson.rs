@@ -1,0 +1,289 @@
+//! The lesson screen: a step's text, and its live demo when it has one.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use crossterm::event::{MouseEvent, MouseEventKind};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState, StatefulWidget, Widget,
+};
+
+use super::keys::{Action, Context};
+use super::{App, DemoCommand, Effect};
+use crate::demo::{self, DemoEvent, DemoView};
+use crate::lesson::{Lang, Lesson};
+use crate::ui::demo_pane::DemoPane;
+use crate::ui::markdown::render_blocks;
+use crate::ui::status::status_line;
+use crate::ui::wrap::truncate;
+
+/// Below this body height a demo has no room; the step shows text only.
+const MIN_DEMO_BODY: u16 = 16;
+/// From this width the demo sits beside the text instead of below it.
+const SIDE_BY_SIDE_WIDTH: u16 = 150;
+const WHEEL_LINES: usize = 3;
+
+/// Rendered lines of the current step, kept until the width or step changes.
+#[derive(Debug, Default)]
+struct TextCache {
+    key: Option<(usize, u16, Lang, String)>,
+    lines: Rc<Vec<Line<'static>>>,
+}
+
+#[derive(Debug)]
+pub struct LessonState {
+    /// Index in the catalog.
+    pub index: usize,
+    pub step: usize,
+    pub steps: usize,
+    pub scroll: usize,
+    /// The current step's demo (idle until started).
+    pub demo: Option<DemoView>,
+    /// Set when the step's demo id does not exist.
+    pub missing_demo: Option<String>,
+    cache: RefCell<TextCache>,
+    /// How far the text can scroll at the last drawn size.
+    max_scroll: Cell<usize>,
+}
+
+impl LessonState {
+    pub fn new(index: usize, step: usize, lesson: &Lesson, lang: Lang) -> Self {
+        let mut s = LessonState {
+            index,
+            step,
+            steps: lesson.steps.len(),
+            scroll: 0,
+            demo: None,
+            missing_demo: None,
+            cache: RefCell::default(),
+            max_scroll: Cell::new(0),
+        };
+        s.load_demo(lesson, lang);
+        s
+    }
+
+    fn load_demo(&mut self, lesson: &Lesson, lang: Lang) {
+        self.demo = None;
+        self.missing_demo = None;
+        let Some(slot) = lesson.steps.get(self.step).and_then(|s| s.demo.as_ref()) else {
+            return;
+        };
+        match demo::find(&slot.id) {
+            Some(d) => self.demo = Some(DemoView::new(d.info(), slot.params.clone(), lang.is_zh())),
+            None => self.missing_demo = Some(slot.id.clone()),
+        }
+    }
+
+    /// The language changed: new text, and lane titles in that language.
+    pub fn relocalize(&mut self, lesson: &Lesson, lang: Lang) {
+        self.steps = lesson.steps.len();
+        self.step = self.step.min(self.steps.saturating_sub(1));
+        *self.cache.borrow_mut() = TextCache::default();
+        match &mut self.demo {
+            Some(view) if view.run != 0 => {
+                for (lane, info) in view.lanes.iter_mut().zip(view.info.lanes) {
+                    lane.title = if lang.is_zh() { info.title_zh } else { info.title };
+                }
+            }
+            _ => self.load_demo(lesson, lang),
+        }
+    }
+
+    fn go_to(&mut self, step: usize, lesson: &Lesson, lang: Lang) -> Effect {
+        if step == self.step || step >= self.steps {
+            return Effect::none();
+        }
+        let was_running = self.demo.as_ref().is_some_and(|d| d.is_running());
+        self.step = step;
+        self.scroll = 0;
+        self.load_demo(lesson, lang);
+        let mut e = Effect::redraw();
+        e.save_progress = true;
+        if was_running {
+            e.demo = Some(DemoCommand::Stop);
+        }
+        e
+    }
+
+    fn scroll_by(&mut self, delta: isize) -> Effect {
+        let max = self.max_scroll.get();
+        let next = self.scroll.saturating_add_signed(delta).min(max);
+        if next == self.scroll {
+            return Effect::none();
+        }
+        self.scroll = next;
+        Effect::redraw()
+    }
+
+    pub fn on_action(&mut self, action: Action, lesson: &Lesson, lang: Lang) -> Effect {
+        match action {
+            Action::NextStep => self.go_to(self.step + 1, lesson, lang),
+            Action::PrevStep => self.go_to(self.step.saturating_sub(1), lesson, lang),
+            Action::FirstStep => self.go_to(0, lesson, lang),
+            Action::LastStep => self.go_to(self.steps.saturating_sub(1), lesson, lang),
+            Action::ScrollDown => self.scroll_by(1),
+            Action::ScrollUp => self.scroll_by(-1),
+            Action::ToggleDemo => match &mut self.demo {
+                Some(view) if view.is_running() => {
+                    view.mark_stopped();
+                    Effect {
+                        redraw: true,
+                        demo: Some(DemoCommand::Stop),
+                        ..Default::default()
+                    }
+                }
+                Some(view) => start(view),
+                None => Effect::none(),
+            },
+            Action::RestartDemo => match &mut self.demo {
+                Some(view) => start(view),
+                None => Effect::none(),
+            },
+            _ => Effect::none(),
+        }
+    }
+
+    pub fn on_mouse(&mut self, m: MouseEvent) -> Effect {
+        match m.kind {
+            MouseEventKind::ScrollDown => self.scroll_by(WHEEL_LINES as isize),
+            MouseEventKind::ScrollUp => self.scroll_by(-(WHEEL_LINES as isize)),
+            _ => Effect::none(),
+        }
+    }
+
+    pub fn on_demo_event(&mut self, ev: DemoEvent) -> Effect {
+        let changed = self.demo.as_mut().is_some_and(|view| view.apply(ev));
+        if changed { Effect::redraw() } else { Effect::none() }
+    }
+
+    fn text_lines(&self, lesson: &Lesson, width: u16, app: &App) -> Rc<Vec<Line<'static>>> {
+        let key = (self.step, width, app.lang, app.theme.name.clone());
+        let mut cache = self.cache.borrow_mut();
+        if cache.key.as_ref() != Some(&key) {
+            let step = &lesson.steps[self.step];
+            let mut lines = render_blocks(&step.blocks, width as usize, &app.theme);
+            if self.step + 1 == self.steps {
+                lines.push(Line::default());
+                lines.push(Line::styled(
+                    format!("— {} —", app.strings().end_of_lesson),
+                    app.theme.muted(),
+                ));
+            }
+            cache.lines = Rc::new(lines);
+            cache.key = Some(key);
+        }
+        cache.lines.clone()
+    }
+}
+
+fn start(view: &mut DemoView) -> Effect {
+    Effect {
+        redraw: true,
+        demo: Some(DemoCommand::Start {
+            id: view.info.id.to_string(),
+            params: view.params.clone(),
+            scale: view.scale,
+        }),
+        ..Default::default()
+    }
+}
+
+pub fn render(app: &App, state: &LessonState, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let s = app.strings();
+    let set = &app.catalog.lessons[state.index];
+    let lesson = set.get(app.lang);
+    let [header, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    // Header: lesson on the left, step counter on the right.
+    let counter = format!(" {} {}/{} ", s.step, state.step + 1, state.steps);
+    let mut left = vec![
+        Span::styled(" concur ", t.bar()),
+        Span::styled(format!(" {}. {}", lesson.order, lesson.title), t.accent()),
+    ];
+    if lesson.lang != app.lang {
+        left.push(Span::styled(format!("  ({})", s.translation_missing), t.warn()));
+    }
+    Line::from(left).render(header, buf);
+    let cw = unicode_width::UnicodeWidthStr::width(counter.as_str()) as u16;
+    buf.set_string(header.right().saturating_sub(cw), header.y, &counter, t.bar());
+
+    let has_demo = state.demo.is_some() || state.missing_demo.is_some();
+    let (text_area, demo_area) = if has_demo && body.height >= MIN_DEMO_BODY {
+        if area.width >= SIDE_BY_SIDE_WIDTH {
+            let [a, b] = Layout::horizontal([Constraint::Percentage(40), Constraint::Fill(1)]).areas(body);
+            (a, Some(b))
+        } else {
+            let demo_h = (body.height * 11 / 20).max(12);
+            let [a, b] = Layout::vertical([Constraint::Fill(1), Constraint::Length(demo_h)]).areas(body);
+            (a, Some(b))
+        }
+    } else {
+        (body, None)
+    };
+
+    render_text(app, state, lesson, text_area, buf);
+
+    if let Some(demo_area) = demo_area {
+        if let Some(view) = &state.demo {
+            DemoPane {
+                view,
+                theme: t,
+                strings: s,
+                zh: app.lang.is_zh(),
+                focused: view.is_running(),
+            }
+            .render(demo_area, buf);
+        } else if let Some(id) = &state.missing_demo {
+            Paragraph::new(Line::styled(format!("{}: `{id}`", s.unknown_demo), t.bad()))
+                .render(demo_area, buf);
+        }
+    }
+    status_line(Context::Lesson, app.lang, t, None).render(status, buf);
+}
+
+fn render_text(app: &App, state: &LessonState, lesson: &Lesson, area: Rect, buf: &mut Buffer) {
+    if area.height == 0 || area.width < 4 {
+        return;
+    }
+    let inner = area.inner(Margin::new(1, 0));
+    let width = inner.width.saturating_sub(1).max(1);
+    let lines = state.text_lines(lesson, width, app);
+    let max_scroll = lines.len().saturating_sub(inner.height as usize);
+    state.max_scroll.set(max_scroll);
+    let scroll = state.scroll.min(max_scroll);
+    let visible: Vec<Line> = lines
+        .iter()
+        .skip(scroll)
+        .take(inner.height as usize)
+        .cloned()
+        .collect();
+    Paragraph::new(visible).render(Rect { width, ..inner }, buf);
+    if max_scroll > 0 {
+        let mut sb = ScrollbarState::new(max_scroll).position(scroll);
+        Scrollbar::new(ScrollbarOrientation::VerticalRight)
+            .begin_symbol(None)
+            .end_symbol(None)
+            .track_style(app.theme.border())
+            .thumb_style(app.theme.accent())
+            .render(inner, buf, &mut sb);
+        if scroll < max_scroll && inner.height > 1 {
+            let more = truncate(app.strings().more_below, width as usize);
+            let mw = unicode_width::UnicodeWidthStr::width(more.as_str()) as u16;
+            buf.set_string(
+                inner.x + width.saturating_sub(mw),
+                inner.bottom() - 1,
+                &more,
+                app.theme.muted(),
+            );
+        }
+    }
+}

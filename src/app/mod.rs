@@ -1,0 +1,296 @@
+//! The interactive app: state, `update` (keys and demo events in, effects
+//! out) and the view, drawn from `&App`. No terminal or thread in here, so
+//! all of it is testable with ratatui's `TestBackend`.
+
+pub mod home;
+pub mod keys;
+pub mod lesson;
+pub mod run;
+pub mod strings;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+use crate::demo::{DemoEvent, Params};
+use crate::lesson::{Catalog, Lang};
+use crate::progress::Progress;
+use crate::ui::theme::Theme;
+use home::HomeState;
+use keys::{Action, Context};
+use lesson::LessonState;
+use strings::{Strings, strings};
+
+/// Smaller than this, the app shows only a "too small" note.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 12;
+
+/// Everything that can happen to the app.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize,
+    Demo(DemoEvent),
+    /// A warning to show (from a background writer, say).
+    Notice(String),
+    /// SIGTERM, SIGHUP or SIGINT.
+    Terminate,
+}
+
+/// What the event loop must do after an update.
+#[derive(Debug, Default, PartialEq)]
+pub struct Effect {
+    pub redraw: bool,
+    pub quit: bool,
+    pub save_progress: bool,
+    pub demo: Option<DemoCommand>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DemoCommand {
+    Start { id: String, params: Params, scale: f64 },
+    Stop,
+}
+
+impl Effect {
+    pub fn redraw() -> Self {
+        Effect {
+            redraw: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn quit() -> Self {
+        Effect {
+            quit: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn none() -> Self {
+        Effect::default()
+    }
+}
+
+#[derive(Debug)]
+pub enum Screen {
+    Home(HomeState),
+    Lesson(Box<LessonState>),
+}
+
+pub struct App {
+    pub catalog: Catalog,
+    pub lang: Lang,
+    pub theme: Theme,
+    pub screen: Screen,
+    pub help: bool,
+    pub progress: Progress,
+    /// Warnings for the user (progress file, catalog problems), newest last.
+    pub notices: Vec<String>,
+}
+
+impl App {
+    pub fn new(catalog: Catalog, lang: Lang, theme: Theme, progress: Progress) -> App {
+        App {
+            catalog,
+            lang,
+            theme,
+            screen: Screen::Home(HomeState::default()),
+            help: false,
+            progress,
+            notices: Vec::new(),
+        }
+    }
+
+    pub fn strings(&self) -> &'static Strings {
+        strings(self.lang)
+    }
+
+    fn context(&self) -> Context {
+        match self.screen {
+            Screen::Home(_) => Context::Home,
+            Screen::Lesson(_) => Context::Lesson,
+        }
+    }
+
+    /// Opens lesson `id` at its first step; `false` if there is no such lesson.
+    pub fn open_lesson(&mut self, id: &str) -> Option<Effect> {
+        let index = self.catalog.index_of(id)?;
+        Some(self.open_index(index, 0))
+    }
+
+    fn open_index(&mut self, index: usize, step: usize) -> Effect {
+        let set = &self.catalog.lessons[index];
+        let lesson = set.get(self.lang);
+        let step = step.min(lesson.steps.len().saturating_sub(1));
+        let state = LessonState::new(index, step, lesson, self.lang);
+        let id = set.id.clone();
+        self.screen = Screen::Lesson(Box::new(state));
+        let p = self.progress.lesson_mut(&id);
+        p.viewed = true;
+        p.step = step;
+        Effect {
+            redraw: true,
+            save_progress: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn demo_running(&self) -> bool {
+        match &self.screen {
+            Screen::Lesson(l) => l.demo.as_ref().is_some_and(|d| d.is_running()),
+            Screen::Home(_) => false,
+        }
+    }
+
+    /// The event loop started a run for the current step's demo.
+    pub fn demo_started(&mut self, run: u64, scale: f64) {
+        if let Screen::Lesson(l) = &mut self.screen
+            && let Some(view) = &mut l.demo
+        {
+            view.reset(run);
+            view.scale = scale;
+        }
+    }
+
+    /// How many events the running demo could not deliver.
+    pub fn note_dropped(&mut self, dropped: u64) {
+        if let Screen::Lesson(l) = &mut self.screen
+            && let Some(view) = &mut l.demo
+        {
+            view.dropped = dropped;
+        }
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Effect {
+        match msg {
+            Msg::Terminate => Effect::quit(),
+            Msg::Resize => Effect::redraw(),
+            Msg::Notice(n) => {
+                self.notices.push(n);
+                Effect::redraw()
+            }
+            Msg::Demo(ev) => match &mut self.screen {
+                Screen::Lesson(l) => l.on_demo_event(ev),
+                Screen::Home(_) => Effect::none(),
+            },
+            Msg::Mouse(m) => match &mut self.screen {
+                Screen::Home(h) => h.on_mouse(m, self.catalog.lessons.len()),
+                Screen::Lesson(l) => l.on_mouse(m),
+            },
+            Msg::Key(key) => self.on_key(key),
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Effect {
+        let action = keys::action_for(&key, self.context());
+        if self.help {
+            // Any key closes help; quitting still quits.
+            self.help = false;
+            return if action == Some(Action::Quit) { Effect::quit() } else { Effect::redraw() };
+        }
+        let Some(action) = action else {
+            return Effect::none();
+        };
+        match action {
+            Action::Quit => return self.leave(Effect::quit()),
+            Action::Help => {
+                self.help = true;
+                return Effect::redraw();
+            }
+            Action::SwitchLang => return self.switch_lang(),
+            _ => {}
+        }
+        match &mut self.screen {
+            Screen::Home(h) => match action {
+                Action::Open => {
+                    if self.catalog.lessons.is_empty() {
+                        return Effect::none();
+                    }
+                    let index = h.selected.min(self.catalog.lessons.len() - 1);
+                    let step = self
+                        .progress
+                        .lessons
+                        .get(&self.catalog.lessons[index].id)
+                        .map_or(0, |p| p.step);
+                    self.open_index(index, step)
+                }
+                Action::Back => Effect::quit(),
+                other => h.on_action(other, self.catalog.lessons.len()),
+            },
+            Screen::Lesson(l) => {
+                if action == Action::Back {
+                    let selected = l.index;
+                    let stop = l.demo.as_ref().is_some_and(|d| d.is_running());
+                    self.screen = Screen::Home(HomeState { selected });
+                    let mut e = Effect::redraw();
+                    if stop {
+                        e.demo = Some(DemoCommand::Stop);
+                    }
+                    return e;
+                }
+                let lesson = self.catalog.lessons[l.index].get(self.lang);
+                let before = l.step;
+                let effect = l.on_action(action, lesson, self.lang);
+                if l.step != before {
+                    let id = self.catalog.lessons[l.index].id.clone();
+                    self.progress.lesson_mut(&id).step = l.step;
+                }
+                effect
+            }
+        }
+    }
+
+    /// Stops a running demo on the way out.
+    fn leave(&mut self, mut effect: Effect) -> Effect {
+        if self.demo_running() {
+            effect.demo = Some(DemoCommand::Stop);
+        }
+        effect.save_progress = true;
+        effect
+    }
+
+    fn switch_lang(&mut self) -> Effect {
+        self.lang = match self.lang {
+            Lang::En => Lang::Zh,
+            Lang::Zh => Lang::En,
+        };
+        match &mut self.screen {
+            Screen::Home(_) => Effect::redraw(),
+            Screen::Lesson(l) => {
+                let lesson = self.catalog.lessons[l.index].get(self.lang);
+                l.relocalize(lesson, self.lang);
+                Effect::redraw()
+            }
+        }
+    }
+}
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        buf.set_style(area, self.theme.text().bg(self.theme.background));
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            crate::ui::too_small::render(
+                self.strings().too_small,
+                (area.width, area.height),
+                (MIN_WIDTH, MIN_HEIGHT),
+                &self.theme,
+                area,
+                buf,
+            );
+            return;
+        }
+        match &self.screen {
+            Screen::Home(h) => home::render(self, h, area, buf),
+            Screen::Lesson(l) => lesson::render(self, l, area, buf),
+        }
+        if self.help {
+            crate::ui::help::render(self.context(), self.lang, self.strings(), &self.theme, area, buf);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

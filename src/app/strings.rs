@@ -1,0 +1,95 @@
+//! Every user-visible string of the app's chrome, in each language, side by
+//! side so a translation cannot fall behind.
+
+use crate::lesson::Lang;
+
+pub struct Strings {
+    pub app_tagline: &'static str,
+    pub lessons: &'static str,
+    pub viewed: &'static str,
+    pub not_viewed: &'static str,
+    pub no_lessons: &'static str,
+    pub problems_loading: &'static str,
+    pub step: &'static str,
+    pub demo: &'static str,
+    pub press_space: &'static str,
+    pub running: &'static str,
+    pub done: &'static str,
+    pub failed: &'static str,
+    pub stopped: &'static str,
+    pub idle: &'static str,
+    pub log: &'static str,
+    pub measured: &'static str,
+    pub loop_lag: &'static str,
+    pub dropped: &'static str,
+    pub unknown_demo: &'static str,
+    pub end_of_lesson: &'static str,
+    pub too_small: &'static str,
+    pub help_title: &'static str,
+    pub help_close: &'static str,
+    pub more_below: &'static str,
+    pub translation_missing: &'static str,
+}
+
+pub static EN: Strings = Strings {
+    app_tagline: "concurrency, run for real",
+    lessons: "Lessons",
+    viewed: "viewed",
+    not_viewed: "new",
+    no_lessons: "No lessons could be loaded.",
+    problems_loading: "could not be loaded; run `concur check` for details",
+    step: "step",
+    demo: "demo",
+    press_space: "Press Space to start",
+    running: "running",
+    done: "done",
+    failed: "failed",
+    stopped: "stopped",
+    idle: "ready",
+    log: "log",
+    measured: "measured",
+    loop_lag: "loop lag",
+    dropped: "events dropped (UI behind)",
+    unknown_demo: "This step names a demo that does not exist",
+    end_of_lesson: "End of the lesson. Esc: back to the lessons",
+    too_small: "Terminal too small",
+    help_title: "Keys",
+    help_close: "any key closes this",
+    more_below: "more below ↓",
+    translation_missing: "not translated yet: shown in English",
+};
+
+pub static ZH: Strings = Strings {
+    app_tagline: "真实运行的并发课程",
+    lessons: "课程",
+    viewed: "已读",
+    not_viewed: "未读",
+    no_lessons: "没有能加载的课程。",
+    problems_loading: "无法加载；运行 `concur check` 查看详情",
+    step: "步骤",
+    demo: "演示",
+    press_space: "按空格键开始",
+    running: "运行中",
+    done: "完成",
+    failed: "失败",
+    stopped: "已停止",
+    idle: "就绪",
+    log: "日志",
+    measured: "测量值",
+    loop_lag: "循环延迟",
+    dropped: "个事件被丢弃（界面跟不上）",
+    unknown_demo: "这一步引用了不存在的演示",
+    end_of_lesson: "本课结束。Esc：返回课程列表",
+    too_small: "终端太小",
+    help_title: "按键",
+    help_close: "按任意键关闭",
+    more_below: "下面还有 ↓",
+    translation_missing: "尚未翻译：显示英文版",
+};
+
+pub fn strings(lang: Lang) -> &'static Strings {
+    match lang {
+        Lang::En => &EN,
+        Lang::Zh => &ZH,
+    }
+}

@@ -1,0 +1,143 @@
+//! Demos outside the TUI: `--plain` draws them with indicatif on a normal
+//! terminal, `--json` prints what they measured.
+
+use std::collections::HashMap;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{Map, Value, json};
+
+use crate::demo::{
+    Demo, DemoEvent, DemoView, EventKind, HeadlessOptions, LaneState, Outcome, Params, run_headless,
+};
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// The measured figures of a finished run, as `concur demo ID --json` prints them.
+pub fn to_json(outcome: &Outcome) -> Value {
+    let v = &outcome.view;
+    let lanes: Vec<Value> = v
+        .lanes
+        .iter()
+        .map(|lane| {
+            let metrics: Map<String, Value> = lane
+                .metrics
+                .iter()
+                .map(|m| (m.name.to_string(), number(m.value)))
+                .collect();
+            let mut obj = json!({ "name": lane.name, "metrics": metrics });
+            if let Some(err) = &lane.error {
+                obj["error"] = json!(err.to_string());
+            }
+            if lane.state != LaneState::Done {
+                obj["state"] = json!(format!("{:?}", lane.state).to_lowercase());
+            }
+            obj
+        })
+        .collect();
+    json!({
+        "demo": v.info.id,
+        "seconds": round3(outcome.wall.as_secs_f64()),
+        "demo_seconds": round3(v.demo_time.as_secs_f64()),
+        "speed": v.scale,
+        "completed": outcome.completed,
+        "dropped_events": v.dropped,
+        "lanes": lanes,
+    })
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn number(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 9e15 {
+        json!(x as i64)
+    } else {
+        json!(round3(x))
+    }
+}
+
+/// Runs a demo and draws it live with one indicatif line per lane.
+pub fn run_plain(demo: &dyn Demo, params: Params, opts: HeadlessOptions) -> Outcome {
+    let mp = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(20));
+    let style = ProgressStyle::with_template("{prefix:.bold} {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let info = demo.info();
+    let width = info.lanes.iter().map(|l| l.name.len()).max().unwrap_or(0);
+    let bars: Vec<ProgressBar> = info
+        .lanes
+        .iter()
+        .map(|l| {
+            let pb = mp.add(ProgressBar::new_spinner().with_style(style.clone()));
+            pb.set_prefix(format!("  {:<width$}", l.name));
+            pb
+        })
+        .collect();
+    let hidden = mp.is_hidden();
+    let mut last_line: HashMap<usize, String> = HashMap::new();
+    let outcome = run_headless(demo, params, opts, |view: &DemoView, ev: &DemoEvent| {
+        let Some(pb) = bars.get(ev.lane) else { return };
+        let lane = &view.lanes[ev.lane];
+        let name = lane.name;
+        match &ev.kind {
+            EventKind::Frame(n) => {
+                pb.set_prefix(format!("{} {:<width$}", SPINNER[*n as usize % SPINNER.len()], name));
+            }
+            EventKind::Log(line) => {
+                let text = format!("{:>7.3}s [{name}] {line}", ev.demo_at.as_secs_f64());
+                if hidden {
+                    println!("{text}");
+                } else {
+                    mp.suspend(|| eprintln!("{text}"));
+                }
+                last_line.insert(ev.lane, line.clone());
+            }
+            EventKind::Status(s) => pb.set_message(s.clone()),
+            EventKind::Progress { done, total } => pb.set_message(format!("{done}/{total}")),
+            EventKind::Done => pb.finish_with_message(lane.status.clone().unwrap_or_else(|| "done".into())),
+            EventKind::Failed(err) => pb.abandon_with_message(format!("failed: {err}")),
+            _ => {}
+        }
+    });
+    for pb in &bars {
+        if !pb.is_finished() {
+            pb.abandon();
+        }
+    }
+    let _ = mp.clear();
+    print_summary(&outcome);
+    outcome
+}
+
+fn print_summary(outcome: &Outcome) {
+    let v = &outcome.view;
+    println!(
+        "{} — {:.2} s{}",
+        v.info.id,
+        outcome.wall.as_secs_f64(),
+        if outcome.completed { "" } else { " (stopped at the time limit)" }
+    );
+    for lane in &v.lanes {
+        let status = lane.status.as_deref().unwrap_or("");
+        println!("  {} [{:?}] {status}", lane.name, lane.state);
+        if let Some(err) = &lane.error {
+            println!("    error: {err}");
+        }
+        for m in &lane.metrics {
+            println!("    {:<20} {}", m.name, m.unit.format(m.value));
+        }
+    }
+    if v.dropped > 0 {
+        println!("  ({} events dropped)", v.dropped);
+    }
+}
+
+/// Parses `--seconds`: a positive number of seconds.
+pub fn parse_seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err("seconds must be more than 0".into())
+    }
+}

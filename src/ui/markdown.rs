@@ -1,0 +1,366 @@
+//! Lesson blocks to styled lines for a given width: the render model of a step.
+
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use unicode_width::UnicodeWidthStr;
+
+use super::highlight::highlight;
+use super::theme::Theme;
+use super::wrap::{Run, line_width, wrap_runs};
+use crate::lesson::model::{Align, Block, Cell, Inline};
+
+/// Code blocks of a pair go side by side only if each column gets this much.
+const PAIR_MIN_COLUMN: usize = 36;
+const PAIR_GAP: &str = " │ ";
+
+/// Renders a step's blocks to lines of at most `width` columns.
+pub fn render_blocks(blocks: &[Block], width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let width = width.max(4);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < blocks.len() {
+        if !out.is_empty() {
+            out.push(Line::default());
+        }
+        if let (
+            Block::Code { lang: a, text: ta },
+            Some(Block::Code { lang: b, text: tb }),
+        ) = (&blocks[i], blocks.get(i + 1))
+            && a == "python"
+            && b == "rust"
+        {
+            render_pair(&mut out, (a, ta), (b, tb), width, theme);
+            i += 2;
+            continue;
+        }
+        render_block(&mut out, &blocks[i], width, theme);
+        i += 1;
+    }
+    out
+}
+
+fn inline_runs(inlines: &[Inline], base: Style, theme: &Theme) -> Vec<Run> {
+    inlines
+        .iter()
+        .map(|i| {
+            let mut style = base;
+            if i.style.code {
+                style = theme.code_inline();
+            }
+            if i.style.strong {
+                style = style.patch(theme.strong());
+            }
+            if i.style.emphasis {
+                style = style.patch(theme.emphasis());
+            }
+            if i.style.link {
+                style = style.patch(theme.link());
+            }
+            if i.style.strike {
+                style = style.add_modifier(Modifier::CROSSED_OUT);
+            }
+            (i.text.clone(), style)
+        })
+        .collect()
+}
+
+fn render_block(out: &mut Vec<Line<'static>>, block: &Block, width: usize, theme: &Theme) {
+    match block {
+        Block::Heading { level, text } => {
+            let style = theme.heading(*level);
+            let mut runs = inline_runs(text, style, theme);
+            if *level >= 3 {
+                runs.insert(0, ("▸ ".into(), style));
+            }
+            out.extend(wrap_runs(&runs, width));
+        }
+        Block::Para(inlines) => out.extend(wrap_runs(&inline_runs(inlines, theme.text(), theme), width)),
+        Block::List { start, items } => render_list(out, *start, items, width, theme),
+        Block::Quote(blocks) => {
+            let inner = render_blocks(blocks, width.saturating_sub(2), theme);
+            for line in inner {
+                let mut spans = vec![Span::styled("▌ ", theme.quote())];
+                spans.extend(line.spans.into_iter().map(|s| {
+                    let style = s.style.patch(Style::new().add_modifier(Modifier::ITALIC));
+                    Span::styled(s.content, style)
+                }));
+                out.push(Line::from(spans));
+            }
+        }
+        Block::Code { lang, text } => out.extend(render_code(lang, text, width, theme)),
+        Block::Table { align, head, rows } => render_table(out, align, head, rows, width, theme),
+        Block::Rule => out.push(Line::styled("─".repeat(width), theme.muted())),
+    }
+}
+
+fn render_list(
+    out: &mut Vec<Line<'static>>,
+    start: Option<u64>,
+    items: &[Vec<Block>],
+    width: usize,
+    theme: &Theme,
+) {
+    for (n, item) in items.iter().enumerate() {
+        let marker = match start {
+            Some(s) => format!("{}. ", s + n as u64),
+            None => "• ".to_string(),
+        };
+        let indent = marker.width();
+        let mut first = true;
+        for (bi, block) in item.iter().enumerate() {
+            let mut lines = Vec::new();
+            render_block(&mut lines, block, width.saturating_sub(indent).max(1), theme);
+            if bi > 0 && !matches!(block, Block::List { .. }) {
+                out.push(Line::default());
+            }
+            for line in lines {
+                let lead = if first {
+                    first = false;
+                    Span::styled(marker.clone(), theme.accent())
+                } else {
+                    Span::raw(" ".repeat(indent))
+                };
+                let mut spans = vec![lead];
+                spans.extend(line.spans);
+                out.push(Line::from(spans));
+            }
+        }
+    }
+}
+
+/// A code block: highlighted, on the code background, long lines wrapped.
+fn render_code(lang: &str, text: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let inner = width.saturating_sub(2).max(1);
+    let bg = theme.code_block();
+    let mut lines = Vec::new();
+    let highlighted = highlight(text, lang);
+    let natural = highlighted
+        .iter()
+        .map(|l| l.iter().map(|(t, _)| t.width()).sum::<usize>())
+        .max()
+        .unwrap_or(0)
+        .min(inner);
+    for pieces in highlighted {
+        let runs: Vec<Run> = pieces
+            .into_iter()
+            .map(|(t, k)| (t.replace('\t', "    "), theme.syntax(k)))
+            .collect();
+        let wrapped = if runs.iter().all(|(t, _)| t.is_empty()) {
+            vec![Line::default()]
+        } else {
+            wrap_code_line(&runs, inner)
+        };
+        for line in wrapped {
+            let pad = natural.saturating_sub(line_width(&line));
+            let mut spans = vec![Span::styled(" ", bg)];
+            spans.extend(line.spans);
+            spans.push(Span::styled(" ".repeat(pad + 1), bg));
+            lines.push(Line::from(spans));
+        }
+    }
+    if !lang.is_empty() && !theme.mono {
+        // The language, right-aligned on the first line, so pairs are labelled.
+        if let Some(first) = lines.first_mut() {
+            let used = line_width(first);
+            let label = format!(" {lang}");
+            if used + label.width() <= width {
+                first.spans.push(Span::styled(
+                    format!("{label:>w$}", w = width - used),
+                    theme.muted(),
+                ));
+            }
+        }
+    }
+    lines
+}
+
+/// Code keeps its spaces: wrap by characters, not words.
+fn wrap_code_line(runs: &[Run], width: usize) -> Vec<Line<'static>> {
+    let mut lines = vec![Vec::new()];
+    let mut w = 0;
+    for (text, style) in runs {
+        let mut piece = String::new();
+        for ch in text.chars() {
+            let cw = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+            if w + cw > width {
+                lines.last_mut().unwrap().push(Span::styled(std::mem::take(&mut piece), *style));
+                lines.push(Vec::new());
+                w = 0;
+            }
+            piece.push(ch);
+            w += cw;
+        }
+        if !piece.is_empty() {
+            lines.last_mut().unwrap().push(Span::styled(piece, *style));
+        }
+    }
+    lines.into_iter().map(Line::from).collect()
+}
+
+/// asyncio on the left, tokio on the right when both fit; stacked otherwise.
+fn render_pair(
+    out: &mut Vec<Line<'static>>,
+    left: (&str, &str),
+    right: (&str, &str),
+    width: usize,
+    theme: &Theme,
+) {
+    let col = (width.saturating_sub(PAIR_GAP.width())) / 2;
+    if col < PAIR_MIN_COLUMN {
+        out.extend(render_code(left.0, left.1, width, theme));
+        out.push(Line::default());
+        out.extend(render_code(right.0, right.1, width, theme));
+        return;
+    }
+    let a = render_code(left.0, left.1, col, theme);
+    let b = render_code(right.0, right.1, col, theme);
+    for i in 0..a.len().max(b.len()) {
+        let mut spans = Vec::new();
+        match a.get(i) {
+            Some(l) => {
+                let w = line_width(l);
+                spans.extend(l.spans.clone());
+                spans.push(Span::raw(" ".repeat(col.saturating_sub(w))));
+            }
+            None => spans.push(Span::raw(" ".repeat(col))),
+        }
+        spans.push(Span::styled(PAIR_GAP, theme.border()));
+        if let Some(l) = b.get(i) {
+            spans.extend(l.spans.clone());
+        }
+        out.push(Line::from(spans));
+    }
+}
+
+fn render_table(
+    out: &mut Vec<Line<'static>>,
+    align: &[Align],
+    head: &[Cell],
+    rows: &[Vec<Cell>],
+    width: usize,
+    theme: &Theme,
+) {
+    let ncols = rows.iter().map(Vec::len).chain([head.len()]).max().unwrap_or(0);
+    if ncols == 0 {
+        return;
+    }
+    let cell_text = |c: &Cell| c.iter().map(|i| i.text.as_str()).collect::<String>();
+    let all_rows = || std::iter::once(head).chain(rows.iter().map(Vec::as_slice));
+    let mut widths = vec![1usize; ncols];
+    for row in all_rows() {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell_text(cell).width());
+        }
+    }
+    let sep = 3 * (ncols - 1);
+    let avail = width.saturating_sub(sep).max(ncols);
+    // Narrow the widest column until the table fits.
+    while widths.iter().sum::<usize>() > avail {
+        let (i, w) = widths
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, w)| **w)
+            .map(|(i, w)| (i, *w))
+            .unwrap_or((0, 1));
+        if w <= 1 {
+            break;
+        }
+        widths[i] = w - 1;
+    }
+    let render_row = |out: &mut Vec<Line<'static>>, row: &[Cell], base: Style| {
+        let cells: Vec<Vec<Line<'static>>> = (0..ncols)
+            .map(|i| match row.get(i) {
+                Some(c) => wrap_runs(&inline_runs(c, base, theme), widths[i]),
+                None => vec![Line::default()],
+            })
+            .collect();
+        let height = cells.iter().map(Vec::len).max().unwrap_or(1);
+        for r in 0..height {
+            let mut spans = Vec::new();
+            for (i, cell) in cells.iter().enumerate() {
+                if i > 0 {
+                    spans.push(Span::styled(" │ ", theme.border()));
+                }
+                let line = cell.get(r).cloned().unwrap_or_default();
+                let pad = widths[i].saturating_sub(line_width(&line));
+                let (l, rpad) = match align.get(i).copied().unwrap_or(Align::Left) {
+                    Align::Left => (0, pad),
+                    Align::Right => (pad, 0),
+                    Align::Center => (pad / 2, pad - pad / 2),
+                };
+                spans.push(Span::raw(" ".repeat(l)));
+                spans.extend(line.spans);
+                if i + 1 < ncols {
+                    spans.push(Span::raw(" ".repeat(rpad)));
+                }
+            }
+            out.push(Line::from(spans));
+        }
+    };
+    render_row(out, head, theme.strong());
+    let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
+    out.push(Line::styled(rule.join("─┼─"), theme.border()));
+    for row in rows {
+        render_row(out, row, theme.text());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::{Lang, parse_lesson};
+
+    fn render(md: &str, width: usize) -> Vec<String> {
+        let text = format!("+++\nid = \"t\"\ntitle = \"t\"\norder = 1\n+++\n{md}");
+        let lesson = parse_lesson("t.md", &text, Lang::En).unwrap();
+        render_blocks(&lesson.steps[0].blocks, width, &Theme::mono())
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>().trim_end().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn lists_hang_their_lines() {
+        let lines = render("- a long item that wraps around\n- b\n  1. nested\n", 16);
+        assert_eq!(lines, ["• a long item", "  that wraps", "  around", "• b", "  1. nested"]);
+    }
+
+    #[test]
+    fn tables_line_up() {
+        let lines = render("| model | calls |\n|---|--:|\n| epoll | 3 |\n| blocking | 120 |\n", 40);
+        assert_eq!(
+            lines,
+            ["model    │ calls", "─────────┼──────", "epoll    │     3", "blocking │   120"]
+        );
+    }
+
+    #[test]
+    fn code_pairs_sit_side_by_side_when_wide() {
+        let md = "```python\nawait x\n```\n```rust\nx.await\n```\n";
+        let wide = render(md, 100);
+        assert_eq!(wide.len(), 1);
+        assert!(wide[0].contains("await x") && wide[0].contains("x.await"));
+        let narrow = render(md, 50);
+        assert_eq!(narrow.len(), 3, "{narrow:?}");
+    }
+
+    #[test]
+    fn quotes_and_headings() {
+        let lines = render("> careful\n\n### detail\n", 30);
+        assert_eq!(lines, ["▌ careful", "", "▸ detail"]);
+    }
+
+    #[test]
+    fn nothing_is_wider_than_asked() {
+        let md = "A paragraph with `code` and **bold** text that is long.\n\n\
+                  ```rust\nfn main() { println!(\"a very long line of code that must wrap\"); }\n```\n\n\
+                  | a | b |\n|---|---|\n| 并发是一段时间内 | 并行是同一时刻 |\n";
+        // At 4 columns a table cannot fit; it must still not panic.
+        render(md, 4);
+        for w in [10, 25, 60] {
+            for l in render(md, w) {
+                assert!(l.width() <= w, "{w}: {l:?}");
+            }
+        }
+    }
+}
