@@ -99,7 +99,11 @@ fn lang_of(arg: Option<LangArg>) -> Lang {
                 .filter_map(|k| std::env::var(k).ok())
                 .find(|v| !v.is_empty())
                 .unwrap_or_default();
-            if env.starts_with("zh") { Lang::Zh } else { Lang::En }
+            if env.starts_with("zh") {
+                Lang::Zh
+            } else {
+                Lang::En
+            }
         }
     }
 }
@@ -120,7 +124,10 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             if problems.is_empty() {
                 let files: usize = catalog.lessons.iter().map(|s| s.by_lang.len()).sum();
-                println!("ok: {} lessons, {files} lesson files, no problems", catalog.lessons.len());
+                println!(
+                    "ok: {} lessons, {files} lesson files, no problems",
+                    catalog.lessons.len()
+                );
                 Ok(ExitCode::SUCCESS)
             } else {
                 eprintln!("{} problem(s)", problems.len());
@@ -152,10 +159,23 @@ fn list(catalog: &Catalog, json: bool) -> anyhow::Result<ExitCode> {
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
-        println!("{:>3}  {:<28} {:<36} {:<6} {:<24} quiz", "#", "id", "title", "langs", "demos");
+        println!(
+            "{:>3}  {:<28} {:<36} {:<6} {:<24} quiz",
+            "#", "id", "title", "langs", "demos"
+        );
         for r in &rows {
-            let langs: Vec<&str> = r["languages"].as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
-            let demos: Vec<&str> = r["demos"].as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
+            let langs: Vec<&str> = r["languages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str())
+                .collect();
+            let demos: Vec<&str> = r["demos"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str())
+                .collect();
             println!(
                 "{:>3}  {:<28} {:<36} {:<6} {:<24} {}",
                 r["order"],
@@ -179,7 +199,12 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
             let info = d.info();
             println!("{:<10} {}", info.id, info.title);
             for lane in info.lanes {
-                println!("    lane {:<12} {}  [{}]", lane.name, lane.title, lane.metrics.join(", "));
+                println!(
+                    "    lane {:<12} {}  [{}]",
+                    lane.name,
+                    lane.title,
+                    lane.metrics.join(", ")
+                );
             }
             for p in info.params {
                 println!("    -p {}={:<8} {}", p.name, p.default, p.help);
@@ -205,13 +230,20 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     };
     let outcome = if args.json {
         let outcome = demo::run_headless(d, params, opts, |_, _| {});
-        println!("{}", serde_json::to_string_pretty(&plain::to_json(&outcome))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&plain::to_json(&outcome))?
+        );
         outcome
     } else {
         plain::run_plain(d, params, opts)
     };
     let failed = outcome.view.lanes.iter().any(|l| l.error.is_some());
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn tui(lesson: Option<String>, source: Source, lang: Lang) -> anyhow::Result<ExitCode> {

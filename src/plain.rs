@@ -81,7 +81,11 @@ pub fn run_plain(demo: &dyn Demo, params: Params, opts: HeadlessOptions) -> Outc
         let name = lane.name;
         match &ev.kind {
             EventKind::Frame(n) => {
-                pb.set_prefix(format!("{} {:<width$}", SPINNER[*n as usize % SPINNER.len()], name));
+                pb.set_prefix(format!(
+                    "{} {:<width$}",
+                    SPINNER[*n as usize % SPINNER.len()],
+                    name
+                ));
             }
             EventKind::Log(line) => {
                 let text = format!("{:>7.3}s [{name}] {line}", ev.demo_at.as_secs_f64());
@@ -94,7 +98,9 @@ pub fn run_plain(demo: &dyn Demo, params: Params, opts: HeadlessOptions) -> Outc
             }
             EventKind::Status(s) => pb.set_message(s.clone()),
             EventKind::Progress { done, total } => pb.set_message(format!("{done}/{total}")),
-            EventKind::Done => pb.finish_with_message(lane.status.clone().unwrap_or_else(|| "done".into())),
+            EventKind::Done => {
+                pb.finish_with_message(lane.status.clone().unwrap_or_else(|| "done".into()))
+            }
             EventKind::Failed(err) => pb.abandon_with_message(format!("failed: {err}")),
             _ => {}
         }
@@ -115,7 +121,11 @@ fn print_summary(outcome: &Outcome) {
         "{} — {:.2} s{}",
         v.info.id,
         outcome.wall.as_secs_f64(),
-        if outcome.completed { "" } else { " (stopped at the time limit)" }
+        if outcome.completed {
+            ""
+        } else {
+            " (stopped at the time limit)"
+        }
     );
     for lane in &v.lanes {
         let status = lane.status.as_deref().unwrap_or("");
@@ -134,7 +144,9 @@ fn print_summary(outcome: &Outcome) {
 
 /// Parses `--seconds`: a positive number of seconds.
 pub fn parse_seconds(s: &str) -> Result<f64, String> {
-    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
     if v.is_finite() && v > 0.0 {
         Ok(v)
     } else {

@@ -69,17 +69,25 @@ impl Store {
     /// corrupt file is renamed aside so the next save cannot destroy it.
     pub fn load(&mut self) -> (Progress, Vec<String>) {
         let Some(path) = self.path.clone() else {
-            return (Progress::default(), vec!["no data directory: progress is not saved".into()]);
+            return (
+                Progress::default(),
+                vec!["no data directory: progress is not saved".into()],
+            );
         };
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Progress::default(), vec![]),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return (Progress::default(), vec![]);
+            }
             Err(e) => {
                 // Unreadable: keep away from it for this session.
                 self.path = None;
                 return (
                     Progress::default(),
-                    vec![format!("cannot read {}: {e}; progress will not be saved this time", path.display())],
+                    vec![format!(
+                        "cannot read {}: {e}; progress will not be saved this time",
+                        path.display()
+                    )],
                 );
             }
         };
@@ -162,7 +170,10 @@ mod tests {
         assert!(warnings.is_empty());
         assert!(loaded.is_viewed("x"));
         // No temp files left behind.
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from(FILE_NAME)]);
     }
 

@@ -32,7 +32,12 @@ pub fn init() -> io::Result<(Tui, Guard)> {
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     let guard = Guard(());
-    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture, cursor::Hide)?;
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        cursor::Hide
+    )?;
     let terminal = Terminal::new(CrosstermBackend::new(BufWriter::new(io::stdout())))?;
     Ok((terminal, guard))
 }

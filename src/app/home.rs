@@ -28,7 +28,11 @@ impl HomeState {
             Action::Down => self.selected = (self.selected + 1).min(count.saturating_sub(1)),
             _ => return Effect::none(),
         }
-        if before == self.selected { Effect::none() } else { Effect::redraw() }
+        if before == self.selected {
+            Effect::none()
+        } else {
+            Effect::redraw()
+        }
     }
 
     pub fn on_mouse(&mut self, m: MouseEvent, count: usize) -> Effect {
@@ -82,11 +86,21 @@ pub fn render(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(list);
     block.render(list, buf);
     if app.catalog.lessons.is_empty() {
-        Paragraph::new(s.no_lessons).style(t.warn()).render(inner, buf);
+        Paragraph::new(s.no_lessons)
+            .style(t.warn())
+            .render(inner, buf);
     }
     let rows = inner.height as usize;
     let first = state.selected.saturating_sub(rows.saturating_sub(1));
-    for (row, (i, set)) in app.catalog.lessons.iter().enumerate().skip(first).take(rows).enumerate() {
+    for (row, (i, set)) in app
+        .catalog
+        .lessons
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .enumerate()
+    {
         let lesson = set.get(app.lang);
         let viewed = app.progress.is_viewed(&set.id);
         let selected = i == state.selected;
@@ -109,8 +123,14 @@ pub fn render(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
         let line = Line::from(vec![
             Span::styled(pointer, base),
             Span::styled(format!("{mark} "), if selected { base } else { mark_style }),
-            Span::styled(format!("{:>2}  ", lesson.order), if selected { base } else { t.muted() }),
-            Span::styled(truncate(&lesson.title, title_w), if selected { base } else { t.text() }),
+            Span::styled(
+                format!("{:>2}  ", lesson.order),
+                if selected { base } else { t.muted() },
+            ),
+            Span::styled(
+                truncate(&lesson.title, title_w),
+                if selected { base } else { t.text() },
+            ),
         ]);
         line.render(line_area, buf);
         if inner.width > right_w + 20 {

@@ -39,8 +39,8 @@ pub struct Binding {
     pub en: &'static str,
     pub zh: &'static str,
     pub contexts: &'static [Context],
-    /// Shown in the status line (short form), not only in help.
-    pub hint: bool,
+    /// The short form for the status line (keys, en, zh); `None`: help only.
+    pub hint: Option<(&'static str, &'static str, &'static str)>,
 }
 
 const NONE: KeyModifiers = KeyModifiers::NONE;
@@ -57,7 +57,7 @@ pub static BINDINGS: &[Binding] = &[
         en: "choose a lesson",
         zh: "选择课程",
         contexts: HOME,
-        hint: true,
+        hint: Some(("↑↓", "choose", "选择")),
     },
     Binding {
         action: Action::Down,
@@ -66,16 +66,20 @@ pub static BINDINGS: &[Binding] = &[
         en: "",
         zh: "",
         contexts: HOME,
-        hint: false,
+        hint: None,
     },
     Binding {
         action: Action::Open,
-        keys: &[(KeyCode::Enter, NONE), (KeyCode::Right, NONE), (KeyCode::Char('l'), NONE)],
+        keys: &[
+            (KeyCode::Enter, NONE),
+            (KeyCode::Right, NONE),
+            (KeyCode::Char('l'), NONE),
+        ],
         label: "Enter",
         en: "open the lesson",
         zh: "打开课程",
         contexts: HOME,
-        hint: true,
+        hint: Some(("Enter", "open", "打开")),
     },
     Binding {
         action: Action::NextStep,
@@ -88,7 +92,7 @@ pub static BINDINGS: &[Binding] = &[
         en: "next / previous step",
         zh: "下一步 / 上一步",
         contexts: LESSON,
-        hint: true,
+        hint: Some(("←→", "step", "翻页")),
     },
     Binding {
         action: Action::PrevStep,
@@ -101,7 +105,7 @@ pub static BINDINGS: &[Binding] = &[
         en: "",
         zh: "",
         contexts: LESSON,
-        hint: false,
+        hint: None,
     },
     Binding {
         action: Action::FirstStep,
@@ -110,16 +114,20 @@ pub static BINDINGS: &[Binding] = &[
         en: "first / last step",
         zh: "第一步 / 最后一步",
         contexts: LESSON,
-        hint: false,
+        hint: None,
     },
     Binding {
         action: Action::LastStep,
-        keys: &[(KeyCode::End, NONE), (KeyCode::Char('G'), SHIFT), (KeyCode::Char('G'), NONE)],
+        keys: &[
+            (KeyCode::End, NONE),
+            (KeyCode::Char('G'), SHIFT),
+            (KeyCode::Char('G'), NONE),
+        ],
         label: "",
         en: "",
         zh: "",
         contexts: LESSON,
-        hint: false,
+        hint: None,
     },
     Binding {
         action: Action::ScrollDown,
@@ -128,7 +136,7 @@ pub static BINDINGS: &[Binding] = &[
         en: "scroll the text (also the mouse wheel)",
         zh: "滚动文字（鼠标滚轮也可以）",
         contexts: LESSON,
-        hint: true,
+        hint: Some(("↑↓", "scroll", "滚动")),
     },
     Binding {
         action: Action::ScrollUp,
@@ -137,7 +145,7 @@ pub static BINDINGS: &[Binding] = &[
         en: "",
         zh: "",
         contexts: LESSON,
-        hint: false,
+        hint: None,
     },
     Binding {
         action: Action::ToggleDemo,
@@ -146,7 +154,7 @@ pub static BINDINGS: &[Binding] = &[
         en: "start / stop the demo",
         zh: "启动 / 停止演示",
         contexts: LESSON,
-        hint: true,
+        hint: Some(("Space", "demo", "演示")),
     },
     Binding {
         action: Action::RestartDemo,
@@ -155,7 +163,7 @@ pub static BINDINGS: &[Binding] = &[
         en: "restart the demo",
         zh: "重新运行演示",
         contexts: LESSON,
-        hint: true,
+        hint: Some(("r", "restart", "重来")),
     },
     Binding {
         action: Action::SwitchLang,
@@ -164,16 +172,20 @@ pub static BINDINGS: &[Binding] = &[
         en: "English / 中文",
         zh: "English / 中文",
         contexts: BOTH,
-        hint: true,
+        hint: Some(("L", "中文/English", "English/中文")),
     },
     Binding {
         action: Action::Help,
-        keys: &[(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT), (KeyCode::F(1), NONE)],
+        keys: &[
+            (KeyCode::Char('?'), NONE),
+            (KeyCode::Char('?'), SHIFT),
+            (KeyCode::F(1), NONE),
+        ],
         label: "?",
         en: "help",
         zh: "帮助",
         contexts: BOTH,
-        hint: true,
+        hint: Some(("?", "help", "帮助")),
     },
     Binding {
         action: Action::Back,
@@ -182,16 +194,19 @@ pub static BINDINGS: &[Binding] = &[
         en: "back",
         zh: "返回",
         contexts: BOTH,
-        hint: true,
+        hint: Some(("Esc", "back", "返回")),
     },
     Binding {
         action: Action::Quit,
-        keys: &[(KeyCode::Char('q'), NONE), (KeyCode::Char('c'), KeyModifiers::CONTROL)],
+        keys: &[
+            (KeyCode::Char('q'), NONE),
+            (KeyCode::Char('c'), KeyModifiers::CONTROL),
+        ],
         label: "q",
         en: "quit",
         zh: "退出",
         contexts: BOTH,
-        hint: true,
+        hint: Some(("q", "quit", "退出")),
     },
 ];
 
@@ -203,9 +218,9 @@ pub fn action_for(key: &KeyEvent, ctx: Context) -> Option<Action> {
         .iter()
         .filter(|b| b.contexts.contains(&ctx))
         .find(|b| {
-            b.keys.iter().any(|(code, m)| {
-                *code == key.code && (*m - KeyModifiers::SHIFT) == mods
-            })
+            b.keys
+                .iter()
+                .any(|(code, m)| *code == key.code && (*m - KeyModifiers::SHIFT) == mods)
         })
         .map(|b| b.action)
 }
@@ -234,13 +249,25 @@ mod tests {
     #[test]
     fn arrows_and_vim_keys_mean_the_same() {
         for code in [KeyCode::Right, KeyCode::Char('l'), KeyCode::PageDown] {
-            assert_eq!(action_for(&key(code), Context::Lesson), Some(Action::NextStep));
+            assert_eq!(
+                action_for(&key(code), Context::Lesson),
+                Some(Action::NextStep)
+            );
         }
         for code in [KeyCode::Left, KeyCode::Char('h'), KeyCode::PageUp] {
-            assert_eq!(action_for(&key(code), Context::Lesson), Some(Action::PrevStep));
+            assert_eq!(
+                action_for(&key(code), Context::Lesson),
+                Some(Action::PrevStep)
+            );
         }
-        assert_eq!(action_for(&key(KeyCode::Char('j')), Context::Lesson), Some(Action::ScrollDown));
-        assert_eq!(action_for(&key(KeyCode::Char('j')), Context::Home), Some(Action::Down));
+        assert_eq!(
+            action_for(&key(KeyCode::Char('j')), Context::Lesson),
+            Some(Action::ScrollDown)
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::Char('j')), Context::Home),
+            Some(Action::Down)
+        );
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(action_for(&ctrl_c, Context::Lesson), Some(Action::Quit));
         assert_eq!(action_for(&key(KeyCode::Char('c')), Context::Lesson), None);

@@ -85,7 +85,11 @@ impl LessonState {
         match &mut self.demo {
             Some(view) if view.run != 0 => {
                 for (lane, info) in view.lanes.iter_mut().zip(view.info.lanes) {
-                    lane.title = if lang.is_zh() { info.title_zh } else { info.title };
+                    lane.title = if lang.is_zh() {
+                        info.title_zh
+                    } else {
+                        info.title
+                    };
                 }
             }
             _ => self.load_demo(lesson, lang),
@@ -156,7 +160,11 @@ impl LessonState {
 
     pub fn on_demo_event(&mut self, ev: DemoEvent) -> Effect {
         let changed = self.demo.as_mut().is_some_and(|view| view.apply(ev));
-        if changed { Effect::redraw() } else { Effect::none() }
+        if changed {
+            Effect::redraw()
+        } else {
+            Effect::none()
+        }
     }
 
     fn text_lines(&self, lesson: &Lesson, width: u16, app: &App) -> Rc<Vec<Line<'static>>> {
@@ -210,20 +218,30 @@ pub fn render(app: &App, state: &LessonState, area: Rect, buf: &mut Buffer) {
         Span::styled(format!(" {}. {}", lesson.order, lesson.title), t.accent()),
     ];
     if lesson.lang != app.lang {
-        left.push(Span::styled(format!("  ({})", s.translation_missing), t.warn()));
+        left.push(Span::styled(
+            format!("  ({})", s.translation_missing),
+            t.warn(),
+        ));
     }
     Line::from(left).render(header, buf);
     let cw = unicode_width::UnicodeWidthStr::width(counter.as_str()) as u16;
-    buf.set_string(header.right().saturating_sub(cw), header.y, &counter, t.bar());
+    buf.set_string(
+        header.right().saturating_sub(cw),
+        header.y,
+        &counter,
+        t.bar(),
+    );
 
     let has_demo = state.demo.is_some() || state.missing_demo.is_some();
     let (text_area, demo_area) = if has_demo && body.height >= MIN_DEMO_BODY {
         if area.width >= SIDE_BY_SIDE_WIDTH {
-            let [a, b] = Layout::horizontal([Constraint::Percentage(40), Constraint::Fill(1)]).areas(body);
+            let [a, b] =
+                Layout::horizontal([Constraint::Percentage(40), Constraint::Fill(1)]).areas(body);
             (a, Some(b))
         } else {
             let demo_h = (body.height * 11 / 20).max(12);
-            let [a, b] = Layout::vertical([Constraint::Fill(1), Constraint::Length(demo_h)]).areas(body);
+            let [a, b] =
+                Layout::vertical([Constraint::Fill(1), Constraint::Length(demo_h)]).areas(body);
             (a, Some(b))
         }
     } else {

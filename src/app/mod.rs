@@ -50,7 +50,11 @@ pub struct Effect {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum DemoCommand {
-    Start { id: String, params: Params, scale: f64 },
+    Start {
+        id: String,
+        params: Params,
+        scale: f64,
+    },
     Stop,
 }
 
@@ -189,7 +193,11 @@ impl App {
         if self.help {
             // Any key closes help; quitting still quits.
             self.help = false;
-            return if action == Some(Action::Quit) { Effect::quit() } else { Effect::redraw() };
+            return if action == Some(Action::Quit) {
+                Effect::quit()
+            } else {
+                Effect::redraw()
+            };
         }
         let Some(action) = action else {
             return Effect::none();
@@ -287,7 +295,14 @@ impl Widget for &App {
             Screen::Lesson(l) => lesson::render(self, l, area, buf),
         }
         if self.help {
-            crate::ui::help::render(self.context(), self.lang, self.strings(), &self.theme, area, buf);
+            crate::ui::help::render(
+                self.context(),
+                self.lang,
+                self.strings(),
+                &self.theme,
+                area,
+                buf,
+            );
         }
     }
 }

@@ -87,11 +87,18 @@ pub fn run(mut app: App, store: Store, initial: Effect) -> anyhow::Result<()> {
         let msgs = first
             .into_iter()
             .chain(std::iter::from_fn(|| rx.try_recv().ok()))
-            .chain(std::iter::from_fn(|| stream.events.try_recv().ok().map(Msg::Demo)))
-            .chain(std::iter::from_fn(|| stream.lifecycle.try_recv().ok().map(Msg::Demo)))
+            .chain(std::iter::from_fn(|| {
+                stream.events.try_recv().ok().map(Msg::Demo)
+            }))
+            .chain(std::iter::from_fn(|| {
+                stream.lifecycle.try_recv().ok().map(Msg::Demo)
+            }))
             .collect::<Vec<_>>();
         for msg in msgs {
-            let from_user = matches!(msg, Msg::Key(_) | Msg::Mouse(_) | Msg::Resize | Msg::Terminate);
+            let from_user = matches!(
+                msg,
+                Msg::Key(_) | Msg::Mouse(_) | Msg::Resize | Msg::Terminate
+            );
             let effect = app.update(msg);
             urgent |= from_user && effect.redraw;
             pending.push(effect);
@@ -155,10 +162,12 @@ impl ProgressWriter {
                         && !warned
                     {
                         warned = true;
-                        let path = store.path().map(|p| p.display().to_string()).unwrap_or_default();
-                        let _ = notices.send(Msg::Notice(format!(
-                            "cannot save progress to {path}: {e}"
-                        )));
+                        let path = store
+                            .path()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default();
+                        let _ = notices
+                            .send(Msg::Notice(format!("cannot save progress to {path}: {e}")));
                     }
                 }
             })

@@ -63,9 +63,9 @@ impl Params {
 
     /// Parses `key = value` lines (TOML) as written in a lesson's demo block.
     pub fn from_toml(text: &str) -> Result<Self, String> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            e.message().to_string()
-        })?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| e.message().to_string())?;
         let mut params = Params::new();
         for (k, v) in table {
             let value = match v {
@@ -83,7 +83,9 @@ impl Params {
     /// Parses a `key=value` command-line argument.
     pub fn parse_assignment(arg: &str) -> Result<(String, String), String> {
         match arg.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+            Some((k, v)) if !k.trim().is_empty() => {
+                Ok((k.trim().to_string(), v.trim().to_string()))
+            }
             _ => Err(format!("expected NAME=VALUE, got `{arg}`")),
         }
     }

@@ -23,7 +23,10 @@ pub struct LagStats {
 
 impl LagStats {
     fn push(&self, lag_ms: f64) {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).push(lag_ms);
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(lag_ms);
     }
 
     pub fn max_ms(&self) -> f64 {

@@ -64,7 +64,10 @@ impl LaneView {
     }
 
     pub fn metric(&self, name: &str) -> Option<f64> {
-        self.metrics.iter().find(|m| m.name == name).map(|m| m.value)
+        self.metrics
+            .iter()
+            .find(|m| m.name == name)
+            .map(|m| m.value)
     }
 
     pub fn is_finished(&self) -> bool {

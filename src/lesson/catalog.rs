@@ -218,11 +218,7 @@ pub fn dir_files(dir: &Path) -> (Vec<RawFile>, Vec<Problem>) {
                         lang,
                         text,
                     }),
-                    Err(e) => problems.push(Problem::new(
-                        shown,
-                        1,
-                        format!("not UTF-8 text: {e}"),
-                    )),
+                    Err(e) => problems.push(Problem::new(shown, 1, format!("not UTF-8 text: {e}"))),
                 },
                 Err(e) => problems.push(Problem::new(shown, 1, e.to_string())),
             }

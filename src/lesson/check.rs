@@ -49,7 +49,11 @@ fn check_demos(lesson: &Lesson, problems: &mut Vec<Problem>) {
                 2,
                 format!("front matter names demo `{id}`, which does not exist (see `concur demo --list`)"),
             ));
-        } else if !lesson.steps.iter().any(|s| s.demo.as_ref().is_some_and(|d| &d.id == id)) {
+        } else if !lesson
+            .steps
+            .iter()
+            .any(|s| s.demo.as_ref().is_some_and(|d| &d.id == id))
+        {
             problems.push(Problem::new(
                 &lesson.path,
                 2,
@@ -70,7 +74,10 @@ fn check_demos(lesson: &Lesson, problems: &mut Vec<Problem>) {
             problems.push(Problem::new(
                 &lesson.path,
                 slot.line,
-                format!("demo `{}` is not listed in the front matter's `demos`", slot.id),
+                format!(
+                    "demo `{}` is not listed in the front matter's `demos`",
+                    slot.id
+                ),
             ));
         }
         for name in slot.params.names() {
@@ -82,7 +89,11 @@ fn check_demos(lesson: &Lesson, problems: &mut Vec<Problem>) {
                     format!(
                         "demo `{}` has no parameter `{name}` (it has: {})",
                         slot.id,
-                        if known.is_empty() { "none".into() } else { known.join(", ") }
+                        if known.is_empty() {
+                            "none".into()
+                        } else {
+                            known.join(", ")
+                        }
                     ),
                 ));
             }
@@ -107,14 +118,20 @@ fn check_translation(en: &Lesson, tr: &Lesson, problems: &mut Vec<Problem>) {
         problems.push(Problem::new(
             &tr.path,
             2,
-            format!("demos {:?} differ from the English lesson's {:?}", tr.demos, en.demos),
+            format!(
+                "demos {:?} differ from the English lesson's {:?}",
+                tr.demos, en.demos
+            ),
         ));
     }
     if en.order != tr.order {
         problems.push(Problem::new(
             &tr.path,
             2,
-            format!("order {} differs from the English lesson's {}", tr.order, en.order),
+            format!(
+                "order {} differs from the English lesson's {}",
+                tr.order, en.order
+            ),
         ));
     }
     for (i, (a, b)) in en.steps.iter().zip(&tr.steps).enumerate() {

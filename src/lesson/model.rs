@@ -61,12 +61,25 @@ pub struct DemoSlot {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
-    Heading { level: u8, text: Vec<Inline> },
+    Heading {
+        level: u8,
+        text: Vec<Inline>,
+    },
     Para(Vec<Inline>),
-    List { start: Option<u64>, items: Vec<Vec<Block>> },
+    List {
+        start: Option<u64>,
+        items: Vec<Vec<Block>>,
+    },
     Quote(Vec<Block>),
-    Code { lang: String, text: String },
-    Table { align: Vec<Align>, head: Vec<Cell>, rows: Vec<Vec<Cell>> },
+    Code {
+        lang: String,
+        text: String,
+    },
+    Table {
+        align: Vec<Align>,
+        head: Vec<Cell>,
+        rows: Vec<Vec<Cell>>,
+    },
     Rule,
 }
 

@@ -1,9 +1,7 @@
 //! Lesson files: TOML front matter between `+++` lines, then Markdown split
 //! into steps at `#`/`##` headings and `---` rules.
 
-use pulldown_cmark::{
-    Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
-};
+use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
 
 use super::model::{Align, Block, Cell, DemoSlot, Inline, InlineStyle, Lang, Lesson, Step};
@@ -33,7 +31,12 @@ pub fn parse_lesson(path: &str, text: &str, lang: Lang) -> Result<Lesson, Proble
             "a lesson starts with TOML front matter between `+++` lines",
         ));
     }
-    let front_start = FENCE.len() + if text[FENCE.len()..].starts_with("\r\n") { 2 } else { 1 };
+    let front_start = FENCE.len()
+        + if text[FENCE.len()..].starts_with("\r\n") {
+            2
+        } else {
+            1
+        };
     let mut offset = front_start;
     let mut front_end = None;
     for line in lines {
@@ -44,7 +47,11 @@ pub fn parse_lesson(path: &str, text: &str, lang: Lang) -> Result<Lesson, Proble
         offset += line.len();
     }
     let Some((front_end, body_start)) = front_end else {
-        return Err(Problem::new(path, 1, "front matter is not closed by a `+++` line"));
+        return Err(Problem::new(
+            path,
+            1,
+            "front matter is not closed by a `+++` line",
+        ));
     };
     let front_text = &text[front_start.min(front_end)..front_end];
     let front: FrontMatter = toml::from_str(front_text).map_err(|e| {
@@ -65,7 +72,11 @@ pub fn parse_lesson(path: &str, text: &str, lang: Lang) -> Result<Lesson, Proble
     let body = &text[body_start.min(text.len())..];
     let steps = parse_steps(path, body, body_first_line)?;
     if steps.is_empty() {
-        return Err(Problem::new(path, body_first_line, "the lesson has no steps"));
+        return Err(Problem::new(
+            path,
+            body_first_line,
+            "the lesson has no steps",
+        ));
     }
     Ok(Lesson {
         id: front.id,
@@ -89,7 +100,10 @@ pub fn is_valid_id(id: &str) -> bool {
 enum Frame {
     Root,
     Quote(Vec<Block>),
-    List { start: Option<u64>, items: Vec<Vec<Block>> },
+    List {
+        start: Option<u64>,
+        items: Vec<Vec<Block>>,
+    },
     Item(Vec<Block>),
 }
 
@@ -133,8 +147,7 @@ fn parse_steps(path: &str, body: &str, first_line: usize) -> Result<Vec<Step>, P
         b.event(event, line)?;
     }
     // Drop empty steps made by a leading or trailing `---`.
-    b.steps
-        .retain(|s| !s.blocks.is_empty() || s.demo.is_some());
+    b.steps.retain(|s| !s.blocks.is_empty() || s.demo.is_some());
     Ok(b.steps)
 }
 
@@ -360,12 +373,21 @@ impl Builder<'_> {
             return Ok(());
         }
         let Some(id) = words.next() else {
-            return Err(Problem::new(self.path, line, "a demo block needs an id: ```demo ID"));
+            return Err(Problem::new(
+                self.path,
+                line,
+                "a demo block needs an id: ```demo ID",
+            ));
         };
-        let params = Params::from_toml(&text)
-            .map_err(|e| Problem::new(self.path, line + 1, format!("demo `{id}` parameters: {e}")))?;
+        let params = Params::from_toml(&text).map_err(|e| {
+            Problem::new(self.path, line + 1, format!("demo `{id}` parameters: {e}"))
+        })?;
         if !self.at_root() {
-            return Err(Problem::new(self.path, line, "a demo block must not be nested"));
+            return Err(Problem::new(
+                self.path,
+                line,
+                "a demo block must not be nested",
+            ));
         }
         if self.break_pending || self.steps.is_empty() {
             self.start_step(None, line);

@@ -63,7 +63,12 @@ fn steps_split_at_headings_and_rules() {
             .iter()
             .any(|b| matches!(b, Block::Heading { level: 3, .. }))
     );
-    assert!(l.steps[2].blocks.iter().any(|b| matches!(b, Block::Table { .. })));
+    assert!(
+        l.steps[2]
+            .blocks
+            .iter()
+            .any(|b| matches!(b, Block::Table { .. }))
+    );
     assert!(matches!(&l.steps[0].blocks[2], Block::List { items, .. } if items.len() == 2));
 }
 
@@ -72,10 +77,22 @@ fn broken_files_report_their_line() {
     let cases: &[(&str, usize, &str)] = &[
         ("# no front matter\n", 1, "front matter"),
         ("+++\nid = \"x\"\n", 1, "not closed"),
-        ("+++\nid = \"x\"\ntitle = 3\norder = 1\n+++\n# a\n", 3, "front matter"),
+        (
+            "+++\nid = \"x\"\ntitle = 3\norder = 1\n+++\n# a\n",
+            3,
+            "front matter",
+        ),
         ("+++\nid = \"x\"\ntitle = \"t\"\n+++\n# a\n", 2, "order"),
-        ("+++\nid = \"Bad Id\"\ntitle = \"t\"\norder = 1\n+++\n# a\n", 2, "lowercase"),
-        ("+++\nid = \"x\"\ntitle = \"t\"\norder = 1\n+++\n\n# a\n\n```demo\n```\n", 9, "needs an id"),
+        (
+            "+++\nid = \"Bad Id\"\ntitle = \"t\"\norder = 1\n+++\n# a\n",
+            2,
+            "lowercase",
+        ),
+        (
+            "+++\nid = \"x\"\ntitle = \"t\"\norder = 1\n+++\n\n# a\n\n```demo\n```\n",
+            9,
+            "needs an id",
+        ),
         (
             "+++\nid = \"x\"\ntitle = \"t\"\norder = 1\n+++\n# a\n```demo spinner\nx = [\n```\n",
             8,
@@ -86,7 +103,11 @@ fn broken_files_report_their_line() {
             10,
             "one demo per step",
         ),
-        ("+++\nid = \"x\"\ntitle = \"t\"\norder = 1\n+++\n\n", 6, "no steps"),
+        (
+            "+++\nid = \"x\"\ntitle = \"t\"\norder = 1\n+++\n\n",
+            6,
+            "no steps",
+        ),
     ];
     for (text, line, needle) in cases {
         let err = parse_lesson("bad.md", text, Lang::En).unwrap_err();
@@ -107,7 +128,10 @@ fn a_broken_file_does_not_stop_the_others() {
     );
     assert_eq!(c.lessons.len(), 1);
     assert_eq!(c.problems.len(), 1);
-    assert_eq!(c.problems[0].to_string(), "en/02-bad.md:1: a lesson starts with TOML front matter between `+++` lines");
+    assert_eq!(
+        c.problems[0].to_string(),
+        "en/02-bad.md:1: a lesson starts with TOML front matter between `+++` lines"
+    );
 }
 
 #[test]
@@ -119,13 +143,34 @@ fn check_finds_unknown_demos_and_mismatched_translations() {
         vec![
             file("en/01-good.md", Lang::En, GOOD),
             file("zh/01-good.md", Lang::Zh, &zh),
-            file("en/02-x.md", Lang::En, &bad_demo.replace("demo-lesson", "other").replace("order = 1", "order = 2")),
+            file(
+                "en/02-x.md",
+                Lang::En,
+                &bad_demo
+                    .replace("demo-lesson", "other")
+                    .replace("order = 1", "order = 2"),
+            ),
         ],
     );
     let problems: Vec<String> = check(&c).iter().map(|p| p.to_string()).collect();
-    assert!(problems.iter().any(|p| p.starts_with("en/02-x.md:17: unknown demo `nosuch`")), "{problems:#?}");
-    assert!(problems.iter().any(|p| p.starts_with("en/02-x.md:2: demo `spinner` is listed but no step places it")), "{problems:#?}");
-    assert!(problems.iter().any(|p| p.starts_with("zh/01-good.md:1: 2 steps, but the English lesson")), "{problems:#?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("en/02-x.md:17: unknown demo `nosuch`")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("en/02-x.md:2: demo `spinner` is listed but no step places it")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("zh/01-good.md:1: 2 steps, but the English lesson")),
+        "{problems:#?}"
+    );
 }
 
 #[test]

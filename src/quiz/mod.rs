@@ -6,6 +6,11 @@ use crate::lesson::{Lang, LessonSet};
 pub fn question_count(set: &LessonSet) -> usize {
     set.quiz_files
         .get(&Lang::En)
-        .map(|f| f.text.lines().filter(|l| l.trim() == "[[question]]").count())
+        .map(|f| {
+            f.text
+                .lines()
+                .filter(|l| l.trim() == "[[question]]")
+                .count()
+        })
         .unwrap_or(0)
 }

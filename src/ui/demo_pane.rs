@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Sparkline, Widget};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use unicode_width::UnicodeWidthStr;
 
 use super::theme::Theme;
@@ -14,8 +14,21 @@ use crate::app::strings::Strings;
 use crate::demo::{DemoView, LaneState, LaneView};
 
 /// The ring a spinner draws: eight cells clockwise around a 3x3 square.
-const RING: [(u16, u16); 8] = [(0, 0), (0, 1), (0, 2), (1, 2), (2, 2), (2, 1), (2, 0), (1, 0)];
+const RING: [(u16, u16); 8] = [
+    (0, 0),
+    (0, 1),
+    (0, 2),
+    (1, 2),
+    (2, 2),
+    (2, 1),
+    (2, 0),
+    (1, 0),
+];
 const RING_W: u16 = 6;
+/// Loop lag at or above this is drawn as trouble.
+pub const LAG_BAD_MS: f64 = 50.0;
+/// The lag sparkline's scale never drops below this.
+const LAG_SCALE_FLOOR_MS: f64 = 100.0;
 
 pub struct DemoPane<'a> {
     pub view: &'a DemoView,
@@ -57,7 +70,12 @@ fn state_style(state: LaneState, t: &Theme) -> Style {
 impl Widget for DemoPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (t, s, v) = (self.theme, self.strings, self.view);
-        let title = format!(" {}: {} · {} ", s.demo, v.info.id, v.info.title_for(self.zh));
+        let title = format!(
+            " {}: {} · {} ",
+            s.demo,
+            v.info.id,
+            v.info.title_for(self.zh)
+        );
         let overall = if v.run == 0 {
             format!(" {} ", s.press_space)
         } else {
@@ -80,8 +98,15 @@ impl Widget for DemoPane<'_> {
         };
         let mut block = Block::new()
             .borders(Borders::TOP)
-            .border_style(if self.focused { t.border_active() } else { t.border() })
-            .title(Span::styled(truncate(&title, area.width.saturating_sub(2) as usize), t.accent()))
+            .border_style(if self.focused {
+                t.border_active()
+            } else {
+                t.border()
+            })
+            .title(Span::styled(
+                truncate(&title, area.width.saturating_sub(2) as usize),
+                t.accent(),
+            ))
             .title_top(Line::styled(overall, t.muted()).right_aligned());
         if v.dropped > 0 {
             block = block.title_bottom(
@@ -121,7 +146,10 @@ impl Widget for LanePane<'_> {
             .borders(Borders::ALL)
             .border_style(t.border())
             .title(Span::styled(
-                truncate(&format!(" {} ", lane.title), area.width.saturating_sub(mark.width() as u16 + 2) as usize),
+                truncate(
+                    &format!(" {} ", lane.title),
+                    area.width.saturating_sub(mark.width() as u16 + 2) as usize,
+                ),
                 t.strong(),
             ))
             .title_top(Line::styled(mark, state_style(lane.state, t)).right_aligned());
@@ -176,21 +204,32 @@ impl LanePane<'_> {
         let status = match (&lane.status, &lane.error) {
             (_, Some(err)) => Line::styled(truncate(&format!("✗ {}", err.message), w), t.bad()),
             (Some(st), None) => Line::styled(truncate(st, w), t.strong()),
-            (None, None) if self.view.run == 0 => Line::styled(truncate(self.strings.press_space, w), t.muted()),
+            (None, None) if self.view.run == 0 => {
+                Line::styled(truncate(self.strings.press_space, w), t.muted())
+            }
             (None, None) => Line::styled("…", t.muted()),
         };
         status.render(Rect::new(text_x, area.y, w as u16, 1), buf);
         if let Some(frame) = lane.frame
             && area.height > 1
         {
-            let line = format!("frame {} · {:.1} s", frame + 1, lane.last_demo_at.as_secs_f64());
+            let line = format!(
+                "frame {} · {:.1} s",
+                frame + 1,
+                lane.last_demo_at.as_secs_f64()
+            );
             buf.set_string(text_x, area.y + 1, truncate(&line, w), t.muted());
         }
         if let Some(err) = &lane.error
             && area.height > 2
             && let Some(cause) = err.chain.first()
         {
-            buf.set_string(text_x, area.y + 2, truncate(&format!("  ← {cause}"), w), t.bad());
+            buf.set_string(
+                text_x,
+                area.y + 2,
+                truncate(&format!("  ← {cause}"), w),
+                t.bad(),
+            );
         }
     }
 
@@ -202,19 +241,25 @@ impl LanePane<'_> {
         let mw = max.width() as u16;
         buf.set_string(area.x, area.y, &label, t.muted());
         let spark_w = area.width.saturating_sub(lw + mw);
-        let data: Vec<u64> = lane
+        let style = if lane.max_lag_ms >= LAG_BAD_MS {
+            t.bad()
+        } else {
+            t.ok()
+        };
+        let samples: Vec<f64> = lane
             .lag
             .iter()
             .rev()
             .take(spark_w as usize)
             .rev()
-            .map(|ms| (ms * 10.0) as u64)
+            .copied()
             .collect();
-        let style = if lane.max_lag_ms >= 100.0 { t.bad() } else { t.ok() };
-        Sparkline::default()
-            .data(&data)
-            .style(style)
-            .render(Rect::new(area.x + lw, area.y, spark_w, 1), buf);
+        buf.set_string(
+            area.x + lw,
+            area.y,
+            sparkline(&samples, LAG_SCALE_FLOOR_MS),
+            style,
+        );
         buf.set_string(area.x + lw + spark_w, area.y, &max, style);
     }
 
@@ -250,6 +295,24 @@ fn metric_rows<'a>(lane: &LaneView, width: u16, t: &Theme) -> Vec<Line<'a>> {
                 spans.push(Span::raw(" ".repeat(pad)));
             }
             Line::from(spans)
+        })
+        .collect()
+}
+
+/// One character per sample, scaled to the larger of `floor` and the peak;
+/// every sample shows at least the lowest bar, so a quiet loop is a flat line.
+pub fn sparkline(samples: &[f64], floor: f64) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let top = samples
+        .iter()
+        .copied()
+        .fold(floor, f64::max)
+        .max(f64::MIN_POSITIVE);
+    samples
+        .iter()
+        .map(|v| {
+            let level = ((v / top) * 8.0).ceil() as usize;
+            BARS[level.clamp(1, 8) - 1]
         })
         .collect()
 }

@@ -116,10 +116,22 @@ mod tests {
 
     #[test]
     fn rust_and_python_are_highlighted() {
-        assert_eq!(kinds_of("async fn main() { let x = 1; }", "rust", "fn"), SyntaxKind::Keyword);
-        assert_eq!(kinds_of("// hi\nfn f() {}", "rust", "hi"), SyntaxKind::Comment);
-        assert_eq!(kinds_of("println!(\"x\");", "rust", "\"x\""), SyntaxKind::String);
-        assert_eq!(kinds_of("async def main():\n    await x", "python", "await"), SyntaxKind::Keyword);
+        assert_eq!(
+            kinds_of("async fn main() { let x = 1; }", "rust", "fn"),
+            SyntaxKind::Keyword
+        );
+        assert_eq!(
+            kinds_of("// hi\nfn f() {}", "rust", "hi"),
+            SyntaxKind::Comment
+        );
+        assert_eq!(
+            kinds_of("println!(\"x\");", "rust", "\"x\""),
+            SyntaxKind::String
+        );
+        assert_eq!(
+            kinds_of("async def main():\n    await x", "python", "await"),
+            SyntaxKind::Keyword
+        );
         assert_eq!(kinds_of("x = 42", "python", "42"), SyntaxKind::Number);
     }
 

@@ -22,10 +22,8 @@ pub fn render_blocks(blocks: &[Block], width: usize, theme: &Theme) -> Vec<Line<
         if !out.is_empty() {
             out.push(Line::default());
         }
-        if let (
-            Block::Code { lang: a, text: ta },
-            Some(Block::Code { lang: b, text: tb }),
-        ) = (&blocks[i], blocks.get(i + 1))
+        if let (Block::Code { lang: a, text: ta }, Some(Block::Code { lang: b, text: tb })) =
+            (&blocks[i], blocks.get(i + 1))
             && a == "python"
             && b == "rust"
         {
@@ -74,7 +72,9 @@ fn render_block(out: &mut Vec<Line<'static>>, block: &Block, width: usize, theme
             }
             out.extend(wrap_runs(&runs, width));
         }
-        Block::Para(inlines) => out.extend(wrap_runs(&inline_runs(inlines, theme.text(), theme), width)),
+        Block::Para(inlines) => {
+            out.extend(wrap_runs(&inline_runs(inlines, theme.text(), theme), width))
+        }
         Block::List { start, items } => render_list(out, *start, items, width, theme),
         Block::Quote(blocks) => {
             let inner = render_blocks(blocks, width.saturating_sub(2), theme);
@@ -109,7 +109,12 @@ fn render_list(
         let mut first = true;
         for (bi, block) in item.iter().enumerate() {
             let mut lines = Vec::new();
-            render_block(&mut lines, block, width.saturating_sub(indent).max(1), theme);
+            render_block(
+                &mut lines,
+                block,
+                width.saturating_sub(indent).max(1),
+                theme,
+            );
             if bi > 0 && !matches!(block, Block::List { .. }) {
                 out.push(Line::default());
             }
@@ -183,7 +188,10 @@ fn wrap_code_line(runs: &[Run], width: usize) -> Vec<Line<'static>> {
         for ch in text.chars() {
             let cw = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
             if w + cw > width {
-                lines.last_mut().unwrap().push(Span::styled(std::mem::take(&mut piece), *style));
+                lines
+                    .last_mut()
+                    .unwrap()
+                    .push(Span::styled(std::mem::take(&mut piece), *style));
                 lines.push(Vec::new());
                 w = 0;
             }
@@ -205,15 +213,34 @@ fn render_pair(
     width: usize,
     theme: &Theme,
 ) {
-    let col = (width.saturating_sub(PAIR_GAP.width())) / 2;
-    if col < PAIR_MIN_COLUMN {
+    let gap = PAIR_GAP.width();
+    let natural = |code: &str| code.lines().map(UnicodeWidthStr::width).max().unwrap_or(0) + 2;
+    let (nl, nr) = (natural(left.1), natural(right.1));
+    let avail = width.saturating_sub(gap);
+    // Natural widths when both fit; otherwise share the width, giving the
+    // narrower block what it needs.
+    let (lw, rw) = if nl + nr <= avail {
+        let lw = nl.max((avail / 2).min(avail - nr));
+        (lw, avail - lw)
+    } else {
+        let half = avail / 2;
+        if nl < half {
+            (nl, avail - nl)
+        } else if nr < half {
+            (avail - nr, nr)
+        } else {
+            (half, avail - half)
+        }
+    };
+    if lw.min(rw) < PAIR_MIN_COLUMN.min(nl.min(nr)) || avail < 2 * PAIR_MIN_COLUMN {
         out.extend(render_code(left.0, left.1, width, theme));
         out.push(Line::default());
         out.extend(render_code(right.0, right.1, width, theme));
         return;
     }
-    let a = render_code(left.0, left.1, col, theme);
-    let b = render_code(right.0, right.1, col, theme);
+    let col = lw;
+    let a = render_code(left.0, left.1, lw, theme);
+    let b = render_code(right.0, right.1, rw, theme);
     for i in 0..a.len().max(b.len()) {
         let mut spans = Vec::new();
         match a.get(i) {
@@ -240,7 +267,12 @@ fn render_table(
     width: usize,
     theme: &Theme,
 ) {
-    let ncols = rows.iter().map(Vec::len).chain([head.len()]).max().unwrap_or(0);
+    let ncols = rows
+        .iter()
+        .map(Vec::len)
+        .chain([head.len()])
+        .max()
+        .unwrap_or(0);
     if ncols == 0 {
         return;
     }
@@ -315,22 +347,46 @@ mod tests {
         let lesson = parse_lesson("t.md", &text, Lang::En).unwrap();
         render_blocks(&lesson.steps[0].blocks, width, &Theme::mono())
             .iter()
-            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>().trim_end().to_string())
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
             .collect()
     }
 
     #[test]
     fn lists_hang_their_lines() {
         let lines = render("- a long item that wraps around\n- b\n  1. nested\n", 16);
-        assert_eq!(lines, ["• a long item", "  that wraps", "  around", "• b", "  1. nested"]);
+        assert_eq!(
+            lines,
+            [
+                "• a long item",
+                "  that wraps",
+                "  around",
+                "• b",
+                "  1. nested"
+            ]
+        );
     }
 
     #[test]
     fn tables_line_up() {
-        let lines = render("| model | calls |\n|---|--:|\n| epoll | 3 |\n| blocking | 120 |\n", 40);
+        let lines = render(
+            "| model | calls |\n|---|--:|\n| epoll | 3 |\n| blocking | 120 |\n",
+            40,
+        );
         assert_eq!(
             lines,
-            ["model    │ calls", "─────────┼──────", "epoll    │     3", "blocking │   120"]
+            [
+                "model    │ calls",
+                "─────────┼──────",
+                "epoll    │     3",
+                "blocking │   120"
+            ]
         );
     }
 

@@ -97,7 +97,11 @@ impl Theme {
     pub fn builtin_names() -> Vec<String> {
         let mut names: Vec<String> = THEMES
             .files()
-            .filter_map(|f| f.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .filter_map(|f| {
+                f.path()
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+            })
             .collect();
         names.sort_by_key(|n| (n != "dark", n.clone()));
         names
@@ -128,7 +132,10 @@ impl Theme {
     /// Parses a theme file; missing colours come from `base` (or it must be complete).
     pub fn parse(path: &str, text: &str, base: Option<&Theme>) -> Result<Theme, Problem> {
         let raw: RawTheme = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| LineIndex::new(text, 1).line(s.start)).unwrap_or(1);
+            let line = e
+                .span()
+                .map(|s| LineIndex::new(text, 1).line(s.start))
+                .unwrap_or(1);
             Problem::new(path, line, e.message().to_string())
         })?;
         let lines = LineIndex::new(text, 1);
@@ -138,13 +145,14 @@ impl Theme {
                 .map(|i| i + 1)
                 .unwrap_or_else(|| lines.line(0))
         };
-        let pick = |field: &str, v: &Option<String>, fallback: Option<Color>| -> Result<Color, Problem> {
-            match (v, fallback) {
-                (Some(s), _) => parse_color(path, line_of(field), field, s),
-                (None, Some(c)) => Ok(c),
-                (None, None) => Err(Problem::new(path, 1, format!("`{field}` is missing"))),
-            }
-        };
+        let pick =
+            |field: &str, v: &Option<String>, fallback: Option<Color>| -> Result<Color, Problem> {
+                match (v, fallback) {
+                    (Some(s), _) => parse_color(path, line_of(field), field, s),
+                    (None, Some(c)) => Ok(c),
+                    (None, None) => Err(Problem::new(path, 1, format!("`{field}` is missing"))),
+                }
+            };
         macro_rules! field {
             ($name:ident, $key:literal) => {
                 pick($key, &raw.$name, base.map(|b| b.$name))?
@@ -263,7 +271,11 @@ impl Theme {
     }
     pub fn heading(&self, level: u8) -> Style {
         let s = self.fg(self.heading).add_modifier(Modifier::BOLD);
-        if level <= 1 { s.add_modifier(Modifier::UNDERLINED) } else { s }
+        if level <= 1 {
+            s.add_modifier(Modifier::UNDERLINED)
+        } else {
+            s
+        }
     }
     pub fn strong(&self) -> Style {
         self.fg(self.strong).add_modifier(Modifier::BOLD)
@@ -273,10 +285,18 @@ impl Theme {
     }
     pub fn code_inline(&self) -> Style {
         let s = self.fg(self.code);
-        if self.mono { s.add_modifier(Modifier::BOLD) } else { s.bg(self.code_bg) }
+        if self.mono {
+            s.add_modifier(Modifier::BOLD)
+        } else {
+            s.bg(self.code_bg)
+        }
     }
     pub fn code_block(&self) -> Style {
-        if self.mono { Style::new() } else { Style::new().fg(self.text).bg(self.code_bg) }
+        if self.mono {
+            Style::new()
+        } else {
+            Style::new().fg(self.text).bg(self.code_bg)
+        }
     }
     pub fn quote(&self) -> Style {
         self.fg(self.quote).add_modifier(Modifier::ITALIC)
@@ -308,7 +328,11 @@ impl Theme {
     }
     pub fn bad(&self) -> Style {
         let s = self.fg(self.bad).add_modifier(Modifier::BOLD);
-        if self.mono { s.add_modifier(Modifier::REVERSED) } else { s }
+        if self.mono {
+            s.add_modifier(Modifier::REVERSED)
+        } else {
+            s
+        }
     }
     pub fn selected(&self) -> Style {
         if self.mono {
@@ -376,10 +400,18 @@ mod tests {
 
     #[test]
     fn broken_theme_reports_its_line() {
-        let err = Theme::parse("t.toml", "name = \"x\"\ntext = \"nocolour\"\n", Some(&Theme::dark()))
-            .unwrap_err();
-        assert_eq!(err.to_string(), "t.toml:2: `text`: `nocolour` is not a colour");
-        let err = Theme::parse("t.toml", "name = \"x\"\nbogus = 1\n", Some(&Theme::dark())).unwrap_err();
+        let err = Theme::parse(
+            "t.toml",
+            "name = \"x\"\ntext = \"nocolour\"\n",
+            Some(&Theme::dark()),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.toml:2: `text`: `nocolour` is not a colour"
+        );
+        let err =
+            Theme::parse("t.toml", "name = \"x\"\nbogus = 1\n", Some(&Theme::dark())).unwrap_err();
         assert_eq!(err.line, 2);
         let partial = Theme::parse("t.toml", "accent = \"red\"\n", Some(&Theme::dark())).unwrap();
         assert_eq!(partial.accent, Color::Red);

@@ -7,12 +7,24 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::theme::Theme;
 
-pub fn render(title: &str, have: (u16, u16), need: (u16, u16), theme: &Theme, area: Rect, buf: &mut Buffer) {
+pub fn render(
+    title: &str,
+    have: (u16, u16),
+    need: (u16, u16),
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let lines = vec![
         Line::styled(title.to_string(), theme.warn()),
-        Line::styled(format!("{}x{} < {}x{}", have.0, have.1, need.0, need.1), theme.text()),
+        Line::styled(
+            format!("{}x{} < {}x{}", have.0, have.1, need.0, need.1),
+            theme.text(),
+        ),
         Line::styled("q: quit", theme.muted()),
     ];
     // Paragraph clips to the area, so even 1x1 is safe.
-    Paragraph::new(lines).wrap(Wrap { trim: true }).render(area, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .render(area, buf);
 }

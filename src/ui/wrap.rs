@@ -138,7 +138,10 @@ mod tests {
             assert!(l.width() <= 10, "{l:?} is wider than 10");
             assert!(!l.starts_with('，') && !l.starts_with('。'), "{lines:?}");
         }
-        assert_eq!(lines.concat(), "协程只在明确的挂起点让出控制权，所以不需要锁。");
+        assert_eq!(
+            lines.concat(),
+            "协程只在明确的挂起点让出控制权，所以不需要锁。"
+        );
     }
 
     #[test]

@@ -1,0 +1,130 @@
+//! The real binary in a pseudo-terminal: open a lesson, run the demo, see
+//! both lanes move, quit, and find the terminal as it was.
+
+mod common;
+
+use std::time::Duration;
+
+use common::fixture_dir;
+use common::pty::Pty;
+
+const RIGHT: &str = "\x1b[C";
+const LONG: Duration = Duration::from_secs(30);
+
+fn spawn(extra: &[&str], data: &std::path::Path) -> Pty {
+    let dir = fixture_dir().display().to_string();
+    let mut args = vec!["--lessons", dir.as_str(), "--lang", "en"];
+    args.extend_from_slice(extra);
+    let data = data.display().to_string();
+    Pty::spawn(&args, &[("XDG_DATA_HOME", data.as_str())], 100, 30)
+}
+
+/// The frame counters shown in the left and right lane of the demo pane.
+fn frames(p: &Pty) -> (Option<u64>, Option<u64>) {
+    let grab = |left: u16, right: u16| {
+        let text = p.region(14, 29, left, right);
+        text.split("frame ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+    };
+    (grab(0, 50), grab(50, 100))
+}
+
+#[test]
+fn open_lesson_run_demo_see_both_lanes_move_quit_restored() {
+    let data = tempfile::tempdir().unwrap();
+    let mut p = spawn(&["--lesson", "sample"], data.path());
+    p.wait_text("Waiting, two ways", LONG);
+    p.assert_raw();
+    p.send(RIGHT);
+    p.wait_text("Press Space to start", LONG);
+    p.send(" ");
+    p.wait_for("both lanes to draw frames", LONG, |_| {
+        let (a, b) = frames(&p);
+        a.is_some() && b.is_some()
+    });
+    p.wait_text("Answer: 42", LONG);
+    p.wait_for("both answers", LONG, |s| {
+        s.matches("Answer: 42").count() == 2
+    });
+    let (a, b) = frames(&p);
+    assert!(
+        a.unwrap() >= 2 && b.unwrap() >= 2,
+        "{a:?} {b:?}\n{}",
+        p.screen()
+    );
+    p.send("q");
+    assert!(p.wait_exit(LONG));
+    p.assert_restored();
+    // Quitting saved progress: the lesson is marked viewed.
+    let saved = std::fs::read_to_string(data.path().join("concur/progress.json")).unwrap();
+    assert!(saved.contains("\"sample\""), "{saved}");
+}
+
+#[test]
+fn frames_keep_coming_while_the_demo_runs() {
+    let data = tempfile::tempdir().unwrap();
+    let mut p = spawn(&["--lesson", "sample"], data.path());
+    p.wait_text("Waiting, two ways", LONG);
+    p.send(RIGHT);
+    p.wait_text("Press Space to start", LONG);
+    p.send(" ");
+    p.wait_for("first frames", LONG, |_| {
+        frames(&p).0.is_some() && frames(&p).1.is_some()
+    });
+    let (a0, b0) = frames(&p);
+    p.wait_for("the lanes to move on", LONG, |s| {
+        let (a, b) = frames(&p);
+        (a > a0 && b > b0) || s.matches("Answer: 42").count() == 2
+    });
+    p.send("r");
+    p.wait_for("a restarted run", LONG, |s| {
+        s.contains("running") || s.matches("Answer: 42").count() == 2
+    });
+    p.send("\x03"); // Ctrl-C quits too
+    assert!(p.wait_exit(LONG));
+    p.assert_restored();
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let data = tempfile::tempdir().unwrap();
+    let mut p = spawn(&[], data.path());
+    p.wait_text("Lessons", LONG);
+    unsafe { libc::kill(p.pid(), libc::SIGTERM) };
+    p.wait_exit(LONG);
+    p.assert_restored();
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_reports() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = fixture_dir().display().to_string();
+    let d = data.path().display().to_string();
+    let mut p = Pty::spawn(
+        &["--lessons", dir.as_str()],
+        &[("XDG_DATA_HOME", d.as_str()), ("CONCUR_TEST_PANIC", "1")],
+        100,
+        30,
+    );
+    let ok = p.wait_exit(LONG);
+    assert!(!ok, "a panic is a failure exit");
+    p.assert_restored();
+    assert!(
+        p.raw_output().contains("CONCUR_TEST_PANIC"),
+        "{}",
+        p.raw_output()
+    );
+}
+
+#[test]
+fn unknown_lesson_is_a_clear_error() {
+    let data = tempfile::tempdir().unwrap();
+    let mut p = spawn(&["--lesson", "nope"], data.path());
+    assert!(!p.wait_exit(LONG));
+    let out = p.raw_output();
+    assert!(out.contains("no lesson `nope`"), "{out}");
+    assert!(out.contains("sample"), "{out}");
+    p.assert_restored();
+}
