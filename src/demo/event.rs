@@ -95,6 +95,7 @@ pub struct Span {
     pub label: String,
     /// Which job this is, to colour spans of the same job alike.
     pub job: usize,
+    /// Demo time (`clock.now()`), so slow motion keeps the picture.
     pub start: Duration,
     pub end: Duration,
     pub state: SpanState,

@@ -34,6 +34,9 @@ pub struct LaneInfo {
     pub title_zh: &'static str,
     /// Every metric the lane reports by the time it is done.
     pub metrics: &'static [&'static str],
+    /// Source code the lane shows, with `CodeLine` events pointing into it
+    /// (empty: no code pane).
+    pub code: &'static str,
 }
 
 #[derive(Debug, Clone, Copy)]

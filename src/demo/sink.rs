@@ -163,9 +163,4 @@ impl LaneSink {
     pub fn failed(&self, report: ErrorReport) {
         self.send(EventKind::Failed(report))
     }
-
-    /// Wall time since the run started (for timeline spans).
-    pub fn since_start(&self) -> Duration {
-        self.sink.start.elapsed()
-    }
 }

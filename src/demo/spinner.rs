@@ -25,6 +25,7 @@ static INFO: DemoInfo = DemoInfo {
             title: "thread: OS thread + stop flag",
             title_zh: "thread：操作系统线程 + 停止标志",
             metrics: &["answer", "ticks", "elapsed_ms", "jitter_p99_ms"],
+            code: "",
         },
         LaneInfo {
             name: "coroutine",
@@ -38,6 +39,7 @@ static INFO: DemoInfo = DemoInfo {
                 "max_lag_ms",
                 "cleanup_ran",
             ],
+            code: "",
         },
     ],
     params: &[
