@@ -54,6 +54,15 @@ enum Command {
     },
     /// Run a demo outside the TUI, or list the demos
     Demo(DemoArgs),
+    /// Show your progress (lessons viewed, quiz scores), or reset it
+    Progress {
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+        /// Forget all progress (the old file is kept beside it as a backup)
+        #[arg(long)]
+        reset: bool,
+    },
 }
 
 #[derive(Args)]
@@ -135,6 +144,9 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Some(Command::Demo(args)) => run_demo(args),
+        Some(Command::Progress { json, reset }) => {
+            show_progress(&Catalog::load(&source_of(cli.lessons)), json, reset)
+        }
         None => tui(cli.lesson, source_of(cli.lessons), lang),
     }
 }
@@ -178,7 +190,7 @@ fn list(catalog: &Catalog, json: bool) -> anyhow::Result<ExitCode> {
                 .collect();
             println!(
                 "{:>3}  {:<28} {:<36} {:<6} {:<24} {}",
-                r["order"],
+                r["order"].as_u64().unwrap_or(0),
                 r["id"].as_str().unwrap_or(""),
                 r["title"].as_str().unwrap_or(""),
                 langs.join(","),
@@ -189,6 +201,58 @@ fn list(catalog: &Catalog, json: bool) -> anyhow::Result<ExitCode> {
     }
     for p in &catalog.problems {
         eprintln!("{p}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show_progress(catalog: &Catalog, json: bool, reset: bool) -> anyhow::Result<ExitCode> {
+    let dir =
+        progress::default_dir().context("no data directory ($XDG_DATA_HOME or ~/.local/share)")?;
+    let mut store = Store::in_dir(&dir);
+    let path = dir.join(progress::FILE_NAME);
+    if reset {
+        match store
+            .reset()
+            .with_context(|| format!("moving {} aside", path.display()))?
+        {
+            Some(aside) => println!(
+                "progress reset; the old file is kept as {}",
+                aside.display()
+            ),
+            None => println!("no progress to reset ({} does not exist)", path.display()),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (p, warnings) = store.load();
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&p)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("progress file: {}", path.display());
+    for set in &catalog.lessons {
+        let title = &set.get(Lang::En).title;
+        let viewed = if p.is_viewed(&set.id) { "viewed" } else { "-" };
+        let quiz = match p.quiz(&set.id) {
+            Some(r) if r.attempts > 0 => format!(
+                "quiz best {}/{} (last {}/{}, {} attempt{}){}",
+                r.best,
+                r.total,
+                r.last,
+                r.total,
+                r.attempts,
+                if r.attempts == 1 { "" } else { "s" },
+                if r.wrong.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} to retry", r.wrong.len())
+                }
+            ),
+            _ => "quiz not taken".into(),
+        };
+        println!("{:>3}  {:<36} {:<7} {quiz}", set.order, title, viewed);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -26,11 +26,56 @@ pub struct LessonProgress {
     /// The last step the student looked at (0-based).
     #[serde(default)]
     pub step: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiz: Option<QuizRecord>,
+}
+
+/// A lesson's quiz results.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QuizRecord {
+    /// Full rounds taken.
+    pub attempts: u32,
+    /// Best score of a full round, out of `total`.
+    pub best: usize,
+    pub total: usize,
+    /// Score of the last full round.
+    pub last: usize,
+    /// Questions still answered wrong (by id), to retry.
+    #[serde(default)]
+    pub wrong: Vec<String>,
+}
+
+impl QuizRecord {
+    /// Records a round: a full round counts for the score; a retry of the
+    /// wrong ones only updates which are still wrong.
+    pub fn record(
+        &mut self,
+        full: bool,
+        total: usize,
+        right: usize,
+        wrong: Vec<String>,
+        asked: &[String],
+    ) {
+        if full {
+            self.attempts += 1;
+            self.total = total;
+            self.last = right;
+            self.best = self.best.max(right);
+            self.wrong = wrong;
+        } else {
+            self.wrong
+                .retain(|id| !asked.contains(id) || wrong.contains(id));
+        }
+    }
 }
 
 impl Progress {
     pub fn is_viewed(&self, id: &str) -> bool {
         self.lessons.get(id).is_some_and(|l| l.viewed)
+    }
+
+    pub fn quiz(&self, id: &str) -> Option<&QuizRecord> {
+        self.lessons.get(id).and_then(|l| l.quiz.as_ref())
     }
 
     pub fn lesson_mut(&mut self, id: &str) -> &mut LessonProgress {
@@ -121,6 +166,25 @@ impl Store {
         }
     }
 
+    /// Moves the progress file aside (never deleting it); where it went.
+    pub fn reset(&self) -> std::io::Result<Option<PathBuf>> {
+        let Some(path) = &self.path else {
+            return Ok(None);
+        };
+        if !path.exists() {
+            return Ok(None);
+        }
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".reset-{stamp}"));
+        let aside = path.with_file_name(name);
+        std::fs::rename(path, &aside)?;
+        Ok(Some(aside))
+    }
+
     /// Writes progress atomically: a temp file in the same directory, then rename.
     pub fn save(&self, progress: &Progress) -> std::io::Result<()> {
         let Some(path) = &self.path else {
@@ -175,6 +239,19 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from(FILE_NAME)]);
+    }
+
+    #[test]
+    fn quiz_rounds_keep_the_best_and_what_is_still_wrong() {
+        let mut r = QuizRecord::default();
+        let all: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        r.record(true, 3, 1, vec!["b".into(), "c".into()], &all);
+        assert_eq!((r.attempts, r.best, r.last), (1, 1, 1));
+        r.record(false, 2, 1, vec!["c".into()], &["b".into(), "c".into()]);
+        assert_eq!(r.wrong, vec!["c".to_string()]);
+        assert_eq!(r.attempts, 1, "a retry is not a full round");
+        r.record(true, 3, 0, all.clone(), &all);
+        assert_eq!((r.attempts, r.best, r.last), (2, 1, 0));
     }
 
     #[test]

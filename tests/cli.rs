@@ -165,3 +165,48 @@ fn demo_plain_prints_the_run() {
     assert!(out.contains("Answer: 42"), "{out}");
     assert!(out.contains("jitter_p99_ms"), "{out}");
 }
+
+#[test]
+fn progress_prints_and_resets() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_concur"))
+            .args(args)
+            .env("XDG_DATA_HOME", data.path())
+            .output()
+            .unwrap()
+    };
+    let dir = data.path().join("concur");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("progress.json"),
+        r#"{"version":1,"lessons":{"sample":{"viewed":true,"step":1,"quiz":{"attempts":2,"best":3,"total":4,"last":2,"wrong":["a"]}}}}"#,
+    )
+    .unwrap();
+    let fixtures = fixture_dir().display().to_string();
+    let o = run(&["progress", "--lessons", &fixtures]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("viewed") && out.contains("quiz best 3/4 (last 2/4, 2 attempts), 1 to retry"),
+        "{out}"
+    );
+    let o = run(&["progress", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["lessons"]["sample"]["quiz"]["best"], 3);
+    let o = run(&["progress", "--reset"]);
+    assert!(o.status.success());
+    assert!(!dir.join("progress.json").exists());
+    let kept = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("progress.json.reset-")
+        });
+    assert!(kept, "the old progress is kept aside");
+    // A corrupt file is reported and left alone by `progress`.
+    std::fs::write(dir.join("progress.json"), "garbage").unwrap();
+    let o = run(&["progress"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("corrupt"));
+}

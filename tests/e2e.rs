@@ -128,3 +128,52 @@ fn unknown_lesson_is_a_clear_error() {
     assert!(out.contains("sample"), "{out}");
     p.assert_restored();
 }
+
+#[test]
+fn take_a_quiz_then_see_the_score_on_home_after_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let mut p = spawn(&["--lesson", "sample"], data.path());
+    p.wait_text("Waiting, two ways", LONG);
+    p.send("t");
+    p.wait_text("Where can a thread be paused?", LONG);
+    p.send("2");
+    p.send("\r");
+    p.wait_text("✓ Right.", LONG);
+    p.send("\r");
+    p.wait_text("How do you stop them?", LONG);
+    p.send("1");
+    p.send("3");
+    p.send("\r");
+    p.wait_text("Enter: next", LONG);
+    p.send("\r");
+    p.wait_text("Put a coroutine's life in order.", LONG);
+    let shown = concur::quiz::grade::shuffled(4, "turn");
+    for want in 0..4 {
+        let d = shown.iter().position(|c| *c == want).unwrap();
+        p.send(&(d + 1).to_string());
+    }
+    p.send("\r");
+    p.wait_text("Enter: next", LONG);
+    p.send("\r");
+    p.wait_text("about how many frames", LONG);
+    p.send("2");
+    p.send("\r");
+    p.wait_text("Measured: thread.ticks", LONG);
+    p.send("\r");
+    p.wait_text("Score ", LONG);
+    let screen = p.screen();
+    let score = screen
+        .split("Score ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    assert!(score.ends_with("/4"), "{screen}");
+    p.send("q");
+    assert!(p.wait_exit(LONG));
+    p.assert_restored();
+
+    let p = spawn(&[], data.path());
+    p.wait_text("Lessons", LONG);
+    p.wait_text(&format!("quiz {score}"), LONG);
+}

@@ -112,6 +112,10 @@ pub fn render(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
             format!("{}: {}", s.demo, lesson.demos.join(", "))
         };
         let status = if viewed { s.viewed } else { s.not_viewed };
+        let status = match app.progress.quiz(&set.id) {
+            Some(r) if r.attempts > 0 => format!("{status} · {} {}/{}", s.quiz, r.best, r.total),
+            _ => status.to_string(),
+        };
         let y = inner.y + row as u16;
         let line_area = Rect::new(inner.x, y, inner.width, 1);
         let base = if selected { t.selected() } else { Style::new() };

@@ -22,6 +22,13 @@ pub enum Action {
     ToggleDemo,
     RestartDemo,
     SwitchLang,
+    OpenQuiz,
+    /// A digit: pick choice N (1-based).
+    Choose(u8),
+    Select,
+    Submit,
+    Undo,
+    Retry,
 }
 
 /// Where a binding applies.
@@ -29,6 +36,7 @@ pub enum Action {
 pub enum Context {
     Home,
     Lesson,
+    Quiz,
 }
 
 pub struct Binding {
@@ -45,18 +53,20 @@ pub struct Binding {
 
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
-const BOTH: &[Context] = &[Context::Home, Context::Lesson];
+const ALL: &[Context] = &[Context::Home, Context::Lesson, Context::Quiz];
 const HOME: &[Context] = &[Context::Home];
 const LESSON: &[Context] = &[Context::Lesson];
+const QUIZ: &[Context] = &[Context::Quiz];
+const HOME_QUIZ: &[Context] = &[Context::Home, Context::Quiz];
 
 pub static BINDINGS: &[Binding] = &[
     Binding {
         action: Action::Up,
         keys: &[(KeyCode::Up, NONE), (KeyCode::Char('k'), NONE)],
         label: "↑/↓ k/j",
-        en: "choose a lesson",
-        zh: "选择课程",
-        contexts: HOME,
+        en: "move",
+        zh: "移动",
+        contexts: HOME_QUIZ,
         hint: Some(("↑↓", "choose", "选择")),
     },
     Binding {
@@ -65,7 +75,7 @@ pub static BINDINGS: &[Binding] = &[
         label: "",
         en: "",
         zh: "",
-        contexts: HOME,
+        contexts: HOME_QUIZ,
         hint: None,
     },
     Binding {
@@ -171,7 +181,7 @@ pub static BINDINGS: &[Binding] = &[
         label: "L",
         en: "English / 中文",
         zh: "English / 中文",
-        contexts: BOTH,
+        contexts: ALL,
         hint: Some(("L", "中文/English", "English/中文")),
     },
     Binding {
@@ -184,7 +194,7 @@ pub static BINDINGS: &[Binding] = &[
         label: "?",
         en: "help",
         zh: "帮助",
-        contexts: BOTH,
+        contexts: ALL,
         hint: Some(("?", "help", "帮助")),
     },
     Binding {
@@ -193,7 +203,7 @@ pub static BINDINGS: &[Binding] = &[
         label: "Esc",
         en: "back",
         zh: "返回",
-        contexts: BOTH,
+        contexts: &[Context::Home, Context::Lesson],
         hint: Some(("Esc", "back", "返回")),
     },
     Binding {
@@ -205,8 +215,75 @@ pub static BINDINGS: &[Binding] = &[
         label: "q",
         en: "quit",
         zh: "退出",
-        contexts: BOTH,
+        contexts: ALL,
         hint: Some(("q", "quit", "退出")),
+    },
+    Binding {
+        action: Action::OpenQuiz,
+        keys: &[(KeyCode::Char('t'), NONE)],
+        label: "t",
+        en: "take the quiz",
+        zh: "做测验",
+        contexts: LESSON,
+        hint: Some(("t", "quiz", "测验")),
+    },
+    Binding {
+        action: Action::Choose(0),
+        keys: &[],
+        label: "1-9",
+        en: "pick a choice (order questions: pick in order)",
+        zh: "选择选项（排序题：按顺序选）",
+        contexts: QUIZ,
+        hint: Some(("1-9", "pick", "选择")),
+    },
+    Binding {
+        action: Action::Select,
+        keys: &[(KeyCode::Char(' '), NONE)],
+        label: "Space",
+        en: "pick the highlighted choice",
+        zh: "选择高亮的选项",
+        contexts: QUIZ,
+        hint: None,
+    },
+    Binding {
+        action: Action::Undo,
+        keys: &[(KeyCode::Backspace, NONE)],
+        label: "Backspace",
+        en: "take back the last pick of an order question",
+        zh: "撤回排序题的上一次选择",
+        contexts: QUIZ,
+        hint: None,
+    },
+    Binding {
+        action: Action::Submit,
+        keys: &[
+            (KeyCode::Enter, NONE),
+            (KeyCode::Right, NONE),
+            (KeyCode::Char('l'), NONE),
+        ],
+        label: "Enter",
+        en: "answer / next question",
+        zh: "回答 / 下一题",
+        contexts: QUIZ,
+        hint: Some(("Enter", "answer", "回答")),
+    },
+    Binding {
+        action: Action::Retry,
+        keys: &[(KeyCode::Char('r'), NONE)],
+        label: "r",
+        en: "retry the questions you got wrong (at the end)",
+        zh: "重做答错的题（在最后）",
+        contexts: QUIZ,
+        hint: None,
+    },
+    Binding {
+        action: Action::Back,
+        keys: &[(KeyCode::Esc, NONE)],
+        label: "Esc",
+        en: "back to the lesson",
+        zh: "返回课程",
+        contexts: QUIZ,
+        hint: Some(("Esc", "back", "返回")),
     },
 ];
 
@@ -214,6 +291,12 @@ pub static BINDINGS: &[Binding] = &[
 pub fn action_for(key: &KeyEvent, ctx: Context) -> Option<Action> {
     // Shift is implied by the character itself for letters and symbols.
     let mods = key.modifiers - KeyModifiers::SHIFT;
+    if ctx == Context::Quiz
+        && mods.is_empty()
+        && let KeyCode::Char(c @ '1'..='9') = key.code
+    {
+        return Some(Action::Choose(c as u8 - b'0'));
+    }
     BINDINGS
         .iter()
         .filter(|b| b.contexts.contains(&ctx))
@@ -271,13 +354,26 @@ mod tests {
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(action_for(&ctrl_c, Context::Lesson), Some(Action::Quit));
         assert_eq!(action_for(&key(KeyCode::Char('c')), Context::Lesson), None);
+        assert_eq!(
+            action_for(&key(KeyCode::Char('3')), Context::Quiz),
+            Some(Action::Choose(3))
+        );
+        assert_eq!(action_for(&key(KeyCode::Char('3')), Context::Lesson), None);
+        assert_eq!(
+            action_for(&key(KeyCode::Backspace), Context::Quiz),
+            Some(Action::Undo)
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::Backspace), Context::Lesson),
+            Some(Action::Back)
+        );
         let shifted_q = KeyEvent::new(KeyCode::Char('?'), KeyModifiers::SHIFT);
         assert_eq!(action_for(&shifted_q, Context::Home), Some(Action::Help));
     }
 
     #[test]
     fn no_key_means_two_things_in_one_context() {
-        for ctx in [Context::Home, Context::Lesson] {
+        for ctx in [Context::Home, Context::Lesson, Context::Quiz] {
             let mut seen = std::collections::HashMap::new();
             for b in BINDINGS.iter().filter(|b| b.contexts.contains(&ctx)) {
                 for (code, m) in b.keys {

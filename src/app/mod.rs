@@ -5,6 +5,7 @@
 pub mod home;
 pub mod keys;
 pub mod lesson;
+pub mod quiz;
 pub mod run;
 pub mod strings;
 
@@ -20,6 +21,7 @@ use crate::ui::theme::Theme;
 use home::HomeState;
 use keys::{Action, Context};
 use lesson::LessonState;
+use quiz::QuizState;
 use strings::{Strings, strings};
 
 /// Smaller than this, the app shows only a "too small" note.
@@ -82,6 +84,7 @@ impl Effect {
 pub enum Screen {
     Home(HomeState),
     Lesson(Box<LessonState>),
+    Quiz(Box<QuizState>),
 }
 
 pub struct App {
@@ -116,6 +119,7 @@ impl App {
         match self.screen {
             Screen::Home(_) => Context::Home,
             Screen::Lesson(_) => Context::Lesson,
+            Screen::Quiz(_) => Context::Quiz,
         }
     }
 
@@ -142,28 +146,53 @@ impl App {
         }
     }
 
+    /// The demo view of the current screen, if it has one.
+    fn demo_view_mut(&mut self) -> Option<&mut crate::demo::DemoView> {
+        match &mut self.screen {
+            Screen::Lesson(l) => l.demo.as_mut(),
+            Screen::Quiz(q) => q.demo.as_mut(),
+            Screen::Home(_) => None,
+        }
+    }
+
     pub fn demo_running(&self) -> bool {
         match &self.screen {
             Screen::Lesson(l) => l.demo.as_ref().is_some_and(|d| d.is_running()),
+            Screen::Quiz(q) => q.demo_running(),
             Screen::Home(_) => false,
         }
     }
 
-    /// The event loop started a run for the current step's demo.
+    /// The event loop started a run for the current screen's demo.
     pub fn demo_started(&mut self, run: u64, scale: f64) {
-        if let Screen::Lesson(l) = &mut self.screen
-            && let Some(view) = &mut l.demo
-        {
+        if let Some(view) = self.demo_view_mut() {
             view.reset(run);
             view.scale = scale;
         }
     }
 
+    /// Opens the quiz of the current lesson (if it has one).
+    fn open_quiz(&mut self) -> Effect {
+        let Screen::Lesson(l) = &self.screen else {
+            return Effect::none();
+        };
+        let set = &self.catalog.lessons[l.index];
+        let Some(quiz) = set.quiz(self.lang).filter(|q| !q.questions.is_empty()) else {
+            return Effect::none();
+        };
+        let stop = l.demo.as_ref().is_some_and(|d| d.is_running());
+        let state = QuizState::new(l.index, l.step, quiz);
+        self.screen = Screen::Quiz(Box::new(state));
+        let mut e = Effect::redraw();
+        if stop {
+            e.demo = Some(DemoCommand::Stop);
+        }
+        e
+    }
+
     /// How many events the running demo could not deliver.
     pub fn note_dropped(&mut self, dropped: u64) {
-        if let Screen::Lesson(l) = &mut self.screen
-            && let Some(view) = &mut l.demo
-        {
+        if let Some(view) = self.demo_view_mut() {
             view.dropped = dropped;
         }
     }
@@ -178,11 +207,16 @@ impl App {
             }
             Msg::Demo(ev) => match &mut self.screen {
                 Screen::Lesson(l) => l.on_demo_event(ev),
+                Screen::Quiz(q) => match self.catalog.lessons[q.lesson].quiz(self.lang) {
+                    Some(quiz) => q.on_demo_event(ev, quiz),
+                    None => Effect::none(),
+                },
                 Screen::Home(_) => Effect::none(),
             },
             Msg::Mouse(m) => match &mut self.screen {
                 Screen::Home(h) => h.on_mouse(m, self.catalog.lessons.len()),
                 Screen::Lesson(l) => l.on_mouse(m),
+                Screen::Quiz(_) => Effect::none(),
             },
             Msg::Key(key) => self.on_key(key),
         }
@@ -228,7 +262,37 @@ impl App {
                 Action::Back => Effect::quit(),
                 other => h.on_action(other, self.catalog.lessons.len()),
             },
+            Screen::Quiz(q) => {
+                if action == Action::Back {
+                    let (index, step) = (q.lesson, q.return_step);
+                    let stop = q.demo_running();
+                    let mut e = self.open_index(index, step);
+                    if stop {
+                        e.demo = Some(DemoCommand::Stop);
+                    }
+                    return e;
+                }
+                let set = &self.catalog.lessons[q.lesson];
+                let Some(quiz) = set.quiz(self.lang) else {
+                    return Effect::none();
+                };
+                let lesson = set.get(self.lang);
+                let (effect, done) = q.on_action(action, quiz, lesson, self.lang.is_zh());
+                if let Some(done) = done {
+                    let id = set.id.clone();
+                    self.progress
+                        .lesson_mut(&id)
+                        .quiz
+                        .get_or_insert_default()
+                        .record(done.full, done.total, done.right, done.wrong, &done.asked);
+                }
+                effect
+            }
             Screen::Lesson(l) => {
+                let at_end = l.step + 1 == l.steps;
+                if action == Action::OpenQuiz || (action == Action::NextStep && at_end) {
+                    return self.open_quiz();
+                }
                 if action == Action::Back {
                     let selected = l.index;
                     let stop = l.demo.as_ref().is_some_and(|d| d.is_running());
@@ -272,6 +336,7 @@ impl App {
                 l.relocalize(lesson, self.lang);
                 Effect::redraw()
             }
+            Screen::Quiz(_) => Effect::redraw(),
         }
     }
 }
@@ -293,6 +358,12 @@ impl Widget for &App {
         match &self.screen {
             Screen::Home(h) => home::render(self, h, area, buf),
             Screen::Lesson(l) => lesson::render(self, l, area, buf),
+            Screen::Quiz(q) => {
+                let set = &self.catalog.lessons[q.lesson];
+                if let Some(quiz) = set.quiz(self.lang) {
+                    quiz::render(self, q, quiz, set.get(self.lang), area, buf);
+                }
+            }
         }
         if self.help {
             crate::ui::help::render(

@@ -83,13 +83,19 @@ pub fn run(mut app: App, store: Store, initial: Effect) -> anyhow::Result<()> {
             recv(stream.lifecycle) -> ev => ev.ok().map(Msg::Demo),
             default(timeout) => None,
         };
-        // Take everything that is waiting before drawing again.
+        // Take everything that is waiting before drawing again. A lane sends
+        // its last figures before its Done, on the other channel: apply
+        // lifecycle events only after the figures sent before them.
+        let (life, first): (Vec<Msg>, Vec<Msg>) = first
+            .into_iter()
+            .partition(|m| matches!(m, Msg::Demo(ev) if ev.kind.is_lifecycle()));
         let msgs = first
             .into_iter()
             .chain(std::iter::from_fn(|| rx.try_recv().ok()))
             .chain(std::iter::from_fn(|| {
                 stream.events.try_recv().ok().map(Msg::Demo)
             }))
+            .chain(life)
             .chain(std::iter::from_fn(|| {
                 stream.lifecycle.try_recv().ok().map(Msg::Demo)
             }))

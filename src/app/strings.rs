@@ -29,6 +29,7 @@ pub struct Strings {
     pub help_close: &'static str,
     pub more_below: &'static str,
     pub translation_missing: &'static str,
+    pub quiz: &'static str,
 }
 
 pub static EN: Strings = Strings {
@@ -51,12 +52,13 @@ pub static EN: Strings = Strings {
     loop_lag: "loop lag",
     dropped: "events dropped (UI behind)",
     unknown_demo: "This step names a demo that does not exist",
-    end_of_lesson: "End of the lesson. Esc: back to the lessons",
+    end_of_lesson: "End of the lesson. t or →: the quiz · Esc: back to the lessons",
     too_small: "Terminal too small",
     help_title: "Keys",
     help_close: "any key closes this",
     more_below: "more below ↓",
     translation_missing: "not translated yet: shown in English",
+    quiz: "quiz",
 };
 
 pub static ZH: Strings = Strings {
@@ -79,12 +81,13 @@ pub static ZH: Strings = Strings {
     loop_lag: "循环延迟",
     dropped: "个事件被丢弃（界面跟不上）",
     unknown_demo: "这一步引用了不存在的演示",
-    end_of_lesson: "本课结束。Esc：返回课程列表",
+    end_of_lesson: "本课结束。t 或 →：测验 · Esc：返回课程列表",
     too_small: "终端太小",
     help_title: "按键",
     help_close: "按任意键关闭",
     more_below: "下面还有 ↓",
     translation_missing: "尚未翻译：显示英文版",
+    quiz: "测验",
 };
 
 pub fn strings(lang: Lang) -> &'static Strings {

@@ -9,6 +9,7 @@ use include_dir::{Dir, include_dir};
 use super::model::{Lang, Lesson};
 use super::parse::parse_lesson;
 use crate::problem::Problem;
+use crate::quiz::{Quiz, parse_quiz};
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/lessons");
 
@@ -35,8 +36,8 @@ pub struct LessonSet {
     pub id: String,
     pub order: u32,
     pub by_lang: BTreeMap<Lang, Lesson>,
-    /// Quiz files beside the lessons, parsed by `quiz`.
-    pub quiz_files: BTreeMap<Lang, RawFile>,
+    /// The quizzes beside the lessons (what could be read of them).
+    pub quizzes: BTreeMap<Lang, Quiz>,
 }
 
 impl LessonSet {
@@ -47,6 +48,13 @@ impl LessonSet {
             .or_else(|| self.by_lang.get(&Lang::En))
             .or_else(|| self.by_lang.values().next())
             .expect("a lesson set holds at least one lesson")
+    }
+
+    /// The quiz in `lang`, falling back to English.
+    pub fn quiz(&self, lang: Lang) -> Option<&Quiz> {
+        self.quizzes
+            .get(&lang)
+            .or_else(|| self.quizzes.get(&Lang::En))
     }
 
     pub fn langs(&self) -> impl Iterator<Item = Lang> + '_ {
@@ -94,7 +102,7 @@ impl Catalog {
                         id: lesson.id.clone(),
                         order: lesson.order,
                         by_lang: BTreeMap::new(),
-                        quiz_files: BTreeMap::new(),
+                        quizzes: BTreeMap::new(),
                     });
                     if let Some(other) = set.by_lang.get(&lesson.lang) {
                         problems.push(Problem::new(
@@ -123,7 +131,9 @@ impl Catalog {
             });
             match owner {
                 Some(set) => {
-                    set.quiz_files.insert(quiz.lang, quiz);
+                    let (parsed, mut quiz_problems) = parse_quiz(&quiz.path, &quiz.text);
+                    problems.append(&mut quiz_problems);
+                    set.quizzes.insert(quiz.lang, parsed);
                 }
                 None => problems.push(Problem::new(
                     &quiz.path,

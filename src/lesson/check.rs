@@ -6,6 +6,7 @@ use super::catalog::Catalog;
 use super::model::{Lang, Lesson};
 use crate::demo;
 use crate::problem::Problem;
+use crate::quiz::{Kind, Quiz};
 
 /// Every problem of the catalog: unreadable files, unknown demos, bad
 /// parameters, and translations that do not match the English lesson.
@@ -34,6 +35,20 @@ pub fn check(catalog: &Catalog) -> Vec<Problem> {
         }
         for lesson in set.by_lang.values().filter(|l| l.lang != Lang::En) {
             check_translation(en, lesson, &mut problems);
+        }
+        for (lang, quiz) in &set.quizzes {
+            let lesson = set.by_lang.get(lang).unwrap_or(en);
+            check_quiz(lesson, quiz, &mut problems);
+        }
+        if let Some(en_quiz) = set.quizzes.get(&Lang::En) {
+            for quiz in set
+                .quizzes
+                .iter()
+                .filter(|(l, _)| **l != Lang::En)
+                .map(|(_, q)| q)
+            {
+                check_quiz_translation(en_quiz, quiz, &mut problems);
+            }
         }
     }
     problems.sort();
@@ -145,6 +160,100 @@ fn check_translation(en: &Lesson, tr: &Lesson, problems: &mut Vec<Problem>) {
                     i + 1,
                     db.map_or("none".into(), |d| format!("`{}`", d.id)),
                     da.map_or("none".into(), |d| format!("`{}`", d.id)),
+                ),
+            ));
+        }
+    }
+}
+
+fn check_quiz(lesson: &Lesson, quiz: &Quiz, problems: &mut Vec<Problem>) {
+    for q in &quiz.questions {
+        if q.step > lesson.steps.len() {
+            problems.push(Problem::new(
+                &quiz.path,
+                q.line,
+                format!(
+                    "question `{}`: step {} does not exist ({} has {} steps)",
+                    q.id,
+                    q.step,
+                    lesson.path,
+                    lesson.steps.len()
+                ),
+            ));
+        }
+        let Kind::Predict { demo: id, when } = &q.kind else {
+            continue;
+        };
+        let Some(d) = demo::find(id) else {
+            problems.push(Problem::new(
+                &quiz.path,
+                q.line,
+                format!("question `{}`: demo `{id}` does not exist", q.id),
+            ));
+            continue;
+        };
+        if !lesson.demos.contains(id) {
+            problems.push(Problem::new(
+                &quiz.path,
+                q.line,
+                format!(
+                    "question `{}`: demo `{id}` is not one the lesson embeds",
+                    q.id
+                ),
+            ));
+        }
+        for (lane, metric) in when.iter().flat_map(|c| c.figures()) {
+            match d.info().lane(lane) {
+                None => problems.push(Problem::new(
+                    &quiz.path,
+                    q.line,
+                    format!("question `{}`: demo `{id}` has no lane `{lane}`", q.id),
+                )),
+                Some(l) if !l.metrics.contains(&metric) => problems.push(Problem::new(
+                    &quiz.path,
+                    q.line,
+                    format!(
+                        "question `{}`: lane `{lane}` of `{id}` reports no `{metric}` (it reports: {})",
+                        q.id,
+                        l.metrics.join(", ")
+                    ),
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+fn check_quiz_translation(en: &Quiz, tr: &Quiz, problems: &mut Vec<Problem>) {
+    if en.questions.len() != tr.questions.len() {
+        problems.push(Problem::new(
+            &tr.path,
+            1,
+            format!(
+                "{} questions, but the English quiz ({}) has {}",
+                tr.questions.len(),
+                en.path,
+                en.questions.len()
+            ),
+        ));
+    }
+    for (a, b) in en.questions.iter().zip(&tr.questions) {
+        let same = a.id == b.id
+            && a.step == b.step
+            && a.choices.len() == b.choices.len()
+            && match (&a.kind, &b.kind) {
+                (Kind::Predict { demo: da, when: wa }, Kind::Predict { demo: db, when: wb }) => {
+                    da == db && wa.iter().map(|c| &c.all).eq(wb.iter().map(|c| &c.all))
+                }
+                (x, y) => x == y,
+            };
+        if !same {
+            problems.push(Problem::new(
+                &tr.path,
+                b.line,
+                format!(
+                    "question `{}` does not match the English question `{}` (id, kind, step, choices and answer must be the same)",
+                    b.id, a.id
                 ),
             ));
         }

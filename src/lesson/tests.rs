@@ -193,7 +193,7 @@ fn quizzes_attach_to_their_lesson() {
             file("en/09-orphan.quiz.toml", Lang::En, ""),
         ],
     );
-    assert!(c.lessons[0].quiz_files.contains_key(&Lang::En));
+    assert!(c.lessons[0].quizzes.contains_key(&Lang::En));
     assert_eq!(c.problems.len(), 1);
     assert!(c.problems[0].message.contains("no lesson file"));
 }
