@@ -184,8 +184,11 @@ fn steps_scroll_and_navigation() {
     assert!(text.contains("step 2/3"), "{text}");
     key(&mut a, KeyCode::End);
     assert!(screen_text(&draw(&a, 100, 30)).contains("step 3/3"));
-    // Past the last step nothing moves.
-    assert!(!key(&mut a, KeyCode::Right).redraw);
+    // Past the last step comes the quiz; Esc comes back to the lesson.
+    key(&mut a, KeyCode::Right);
+    assert!(matches!(a.screen, concur::app::Screen::Quiz(_)));
+    key(&mut a, KeyCode::Esc);
+    assert!(screen_text(&draw(&a, 100, 30)).contains("step 3/3"));
     key(&mut a, KeyCode::Home);
     assert!(screen_text(&draw(&a, 100, 30)).contains("step 1/3"));
     assert!(a.progress.is_viewed("sample"));
