@@ -1,0 +1,94 @@
+//! Every demo stops cleanly mid-run: its lanes end soon after the stop, and
+//! no thread, file descriptor or temp file outlives it. One test in its own
+//! binary, so no other test's threads or files get counted.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use concur::demo::{self, DemoRun, Params, sink};
+
+fn demo_threads() -> Vec<String> {
+    std::fs::read_dir("/proc/self/task")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter_map(|e| std::fs::read_to_string(e.path().join("comm")).ok())
+                .map(|n| n.trim().to_string())
+                .filter(|n| n.starts_with("demo:"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn open_fds() -> BTreeSet<String> {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter_map(|e| std::fs::read_link(e.path()).ok())
+                .map(|p| p.display().to_string())
+                // The directory listing itself holds an fd while we read it.
+                .filter(|p| !p.starts_with("/proc/"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Demos name their temp files `concur-*`; other programs' files are not ours to count.
+fn temp_entries() -> BTreeSet<String> {
+    std::fs::read_dir(std::env::temp_dir())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("concur-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_demo_stops_mid_run_and_leaves_nothing_behind() {
+    assert!(cfg!(target_os = "linux") || demo_threads().is_empty());
+    for d in demo::all() {
+        let id = d.info().id;
+        let fds_before = open_fds();
+        let temp_before = temp_entries();
+        let (senders, stream) = sink::channels();
+        let run = DemoRun::start(*d, Params::new(), 1.0, senders);
+        // Let it get going: wait for some events, or 2 s at most.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut seen = 0;
+        while seen < 20 && Instant::now() < deadline {
+            if stream
+                .events
+                .recv_timeout(Duration::from_millis(50))
+                .is_ok()
+            {
+                seen += 1;
+            }
+        }
+        assert!(
+            !demo_threads().is_empty(),
+            "{id}: lanes run on named threads"
+        );
+        let stop = Instant::now();
+        assert!(
+            run.stop_and_wait(Duration::from_secs(10)),
+            "{id}: lanes did not stop"
+        );
+        // ~100 ms is the aim; the margin is for a loaded machine.
+        let took = stop.elapsed();
+        assert!(
+            took < Duration::from_secs(3),
+            "{id}: stopping took {took:?}"
+        );
+        drop(stream);
+        let left = demo_threads();
+        assert!(left.is_empty(), "{id}: threads left behind: {left:?}");
+        let new_fds: Vec<_> = open_fds().difference(&fds_before).cloned().collect();
+        assert!(
+            new_fds.is_empty(),
+            "{id}: descriptors left open: {new_fds:?}"
+        );
+        let new_temp: Vec<_> = temp_entries().difference(&temp_before).cloned().collect();
+        assert!(new_temp.is_empty(), "{id}: temp files left: {new_temp:?}");
+    }
+}
