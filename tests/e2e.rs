@@ -177,3 +177,41 @@ fn take_a_quiz_then_see_the_score_on_home_after_a_restart() {
     p.wait_text("Lessons", LONG);
     p.wait_text(&format!("quiz {score}"), LONG);
 }
+
+#[test]
+fn an_unwritable_progress_directory_leaves_the_app_working_with_a_warning() {
+    let data = tempfile::tempdir().unwrap();
+    // A data "directory" below a regular file can never be created, even by root.
+    let blocker = data.path().join("not-a-dir");
+    std::fs::write(&blocker, "").unwrap();
+    let mut p = spawn(&[], &blocker);
+    p.wait_text("Lessons", LONG);
+    p.send("\r"); // open a lesson: progress is saved
+    p.wait_text("Waiting, two ways", LONG);
+    p.send("\x1b");
+    p.wait_for("the warning", LONG, |s| {
+        s.contains("progress will not be saved")
+    });
+    p.send("q");
+    assert!(p.wait_exit(LONG));
+    p.assert_restored();
+}
+
+#[test]
+fn a_corrupt_progress_file_is_set_aside_with_a_warning() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("concur");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("progress.json"), "{ broken").unwrap();
+    let mut p = spawn(&[], data.path());
+    p.wait_text("corrupt", LONG);
+    p.send("q");
+    assert!(p.wait_exit(LONG));
+    let kept: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".corrupt-"))
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(std::fs::read_to_string(kept[0].path()).unwrap(), "{ broken");
+}

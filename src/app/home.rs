@@ -5,12 +5,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::keys::{Action, Context};
 use super::{App, Effect};
 use crate::ui::status::status_line;
-use crate::ui::wrap::truncate;
+use crate::ui::wrap::{truncate, wrap_runs};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct HomeState {
@@ -57,11 +57,20 @@ pub fn render(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let s = app.strings();
     let problems = app.catalog.problems.len();
-    let notes = app.notices.len() + usize::from(problems > 0);
+    let mut notes = Vec::new();
+    if problems > 0 {
+        notes.push(format!("⚠ {problems} {}", s.problems_loading));
+    }
+    notes.extend(app.notices.iter().rev().take(3).map(|n| format!("⚠ {n}")));
+    let note_lines: Vec<Line> = notes
+        .into_iter()
+        .flat_map(|n| wrap_runs(&[(n, t.warn())], area.width.saturating_sub(1) as usize))
+        .collect();
+    let notes_height = (note_lines.len() as u16).min(area.height / 3);
     let [title, list, notes_area, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
-        Constraint::Length(notes.min(4) as u16),
+        Constraint::Length(notes_height),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -147,18 +156,6 @@ pub fn render(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
         }
     }
 
-    let mut note_lines = Vec::new();
-    if problems > 0 {
-        note_lines.push(Line::styled(
-            format!(" ⚠ {problems} {}", s.problems_loading),
-            t.warn(),
-        ));
-    }
-    for n in app.notices.iter().rev().take(3) {
-        note_lines.push(Line::styled(format!(" ⚠ {n}"), t.warn()));
-    }
-    Paragraph::new(note_lines)
-        .wrap(Wrap { trim: true })
-        .render(notes_area, buf);
+    Paragraph::new(note_lines).render(notes_area.inner(ratatui::layout::Margin::new(1, 0)), buf);
     status_line(Context::Home, app.lang, t, None).render(status, buf);
 }
