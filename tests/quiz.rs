@@ -173,7 +173,7 @@ fn predict_is_graded_from_a_real_run() {
     assert!(!grade(q, &Response::Predict(2), Some(&out.view)).correct);
 }
 
-fn catalog_with(quiz_en: &str, quiz_zh: &str) -> Catalog {
+fn catalog_with(quiz_en: &str, quiz_zh: &str) -> (Catalog, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     for lang in ["en", "zh"] {
         std::fs::create_dir(dir.path().join(lang)).unwrap();
@@ -183,8 +183,7 @@ fn catalog_with(quiz_en: &str, quiz_zh: &str) -> Catalog {
     std::fs::write(dir.path().join("en/01-sample.quiz.toml"), quiz_en).unwrap();
     std::fs::write(dir.path().join("zh/01-sample.quiz.toml"), quiz_zh).unwrap();
     let c = Catalog::load(&Source::Dir(dir.path().to_path_buf()));
-    std::mem::forget(dir); // paths must stay valid for the problems' text
-    c
+    (c, dir)
 }
 
 #[test]
@@ -192,7 +191,7 @@ fn check_validates_quizzes() {
     let good =
         std::fs::read_to_string(common::fixture_dir().join("en/01-sample.quiz.toml")).unwrap();
     let zh = std::fs::read_to_string(common::fixture_dir().join("zh/01-sample.quiz.toml")).unwrap();
-    assert!(check(&catalog_with(&good, &zh)).is_empty());
+    assert!(check(&catalog_with(&good, &zh).0).is_empty());
     let cases = [
         (
             good.replace("thread.ticks >= 40", "thread.nosuch >= 40"),
@@ -225,7 +224,7 @@ fn check_validates_quizzes() {
     ];
     for (en, needle) in cases {
         // The zh file is the reference here when only en changed.
-        let problems: Vec<String> = check(&catalog_with(&en, &zh))
+        let problems: Vec<String> = check(&catalog_with(&en, &zh).0)
             .iter()
             .map(|p| p.to_string())
             .collect();
