@@ -19,6 +19,8 @@ pub struct HomeState {
 
 /// First row of the list inside the screen (title row + border).
 const LIST_TOP: u16 = 2;
+/// From this width the selected lesson's outline shows beside the list.
+const OUTLINE_MIN_WIDTH: u16 = 110;
 
 impl HomeState {
     pub fn on_action(&mut self, action: Action, count: usize) -> Effect {
@@ -88,6 +90,17 @@ pub fn render(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
         t.muted(),
     );
 
+    // Wide screens show the selected lesson's outline beside the list.
+    let (list, outline) = if list.width >= OUTLINE_MIN_WIDTH && !app.catalog.lessons.is_empty() {
+        let [a, b] =
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Fill(1)]).areas(list);
+        (a, Some(b))
+    } else {
+        (list, None)
+    };
+    if let Some(outline) = outline {
+        render_outline(app, state.selected, outline, buf);
+    }
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(t.border())
@@ -158,4 +171,55 @@ pub fn render(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
 
     Paragraph::new(note_lines).render(notes_area.inner(ratatui::layout::Margin::new(1, 0)), buf);
     status_line(Context::Home, app.lang, t, None).render(status, buf);
+}
+
+/// The selected lesson at a glance: its steps, demos and quiz.
+fn render_outline(app: &App, selected: usize, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let zh = app.lang.is_zh();
+    let Some(set) = app.catalog.lessons.get(selected) else {
+        return;
+    };
+    let lesson = set.get(app.lang);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(t.border())
+        .title(Span::styled(format!(" {} ", lesson.title), t.accent()));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let w = inner.width as usize;
+    let questions = set.quiz(app.lang).map_or(0, |q| q.questions.len());
+    let facts = if zh {
+        format!("{} 步 · {} 道测验题", lesson.steps.len(), questions)
+    } else {
+        format!(
+            "{} steps · {} quiz questions",
+            lesson.steps.len(),
+            questions
+        )
+    };
+    let mut lines = vec![
+        Line::styled(truncate(&facts, w), t.muted()),
+        Line::default(),
+    ];
+    let current = app.progress.lessons.get(&set.id).map(|p| p.step);
+    for (i, step) in lesson.steps.iter().enumerate() {
+        if i > 0 && step.title == lesson.steps[i - 1].title && step.demo.is_none() {
+            continue;
+        }
+        let demo = step
+            .demo
+            .as_ref()
+            .map(|d| format!("  ▶ {}", d.id))
+            .unwrap_or_default();
+        let mark = if Some(i) == current { "›" } else { " " };
+        let text = truncate(&format!("{mark}{:>2}. {}{demo}", i + 1, step.title), w);
+        let style = if step.demo.is_some() {
+            t.text()
+        } else {
+            t.muted()
+        };
+        lines.push(Line::styled(text, style));
+    }
+    Paragraph::new(lines).render(inner, buf);
 }
