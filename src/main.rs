@@ -330,7 +330,6 @@ fn tui(lesson: Option<String>, source: Source, lang: Lang) -> anyhow::Result<Exi
         })?,
         None => concur::app::Effect::redraw(),
     };
-    concur::ui::highlight::warm_up();
     run::run(app, store, initial)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -29,7 +29,7 @@ const WHEEL_LINES: usize = 3;
 /// Rendered lines of the current step, kept until the width or step changes.
 #[derive(Debug, Default)]
 struct TextCache {
-    key: Option<(usize, u16, Lang, String)>,
+    key: Option<(usize, u16, Lang, String, bool)>,
     lines: Rc<Vec<Line<'static>>>,
 }
 
@@ -168,7 +168,14 @@ impl LessonState {
     }
 
     fn text_lines(&self, lesson: &Lesson, width: u16, app: &App) -> Rc<Vec<Line<'static>>> {
-        let key = (self.step, width, app.lang, app.theme.name.clone());
+        let highlighted = crate::ui::highlight::is_ready();
+        let key = (
+            self.step,
+            width,
+            app.lang,
+            app.theme.name.clone(),
+            highlighted,
+        );
         let mut cache = self.cache.borrow_mut();
         if cache.key.as_ref() != Some(&key) {
             let step = &lesson.steps[self.step];

@@ -23,6 +23,10 @@ pub fn run(mut app: App, store: Store, initial: Effect) -> anyhow::Result<()> {
     spawn_input(tx.clone());
     spawn_signals(tx.clone())?;
     let writer = ProgressWriter::spawn(store, tx.clone());
+    let redraw = tx.clone();
+    crate::ui::highlight::warm_up(move || {
+        let _ = redraw.send(Msg::Resize);
+    });
     let (senders, stream) = sink::channels();
     let mut current: Option<DemoRun> = None;
 

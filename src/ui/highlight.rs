@@ -13,13 +13,21 @@ fn syntaxes() -> &'static SyntaxSet {
     SYNTAXES.get_or_init(SyntaxSet::load_defaults_newlines)
 }
 
-/// Loads the grammars on a background thread so the first code block is fast.
-pub fn warm_up() {
+/// Loads the grammars on a background thread (they take tens of
+/// milliseconds), then calls `done`; until then code is drawn plain, so the
+/// first frame never waits for them.
+pub fn warm_up(done: impl FnOnce() + Send + 'static) {
     let _ = std::thread::Builder::new()
         .name("concur-syntax".into())
-        .spawn(|| {
+        .spawn(move || {
             syntaxes();
+            done();
         });
+}
+
+/// Whether highlighting is available without waiting.
+pub fn is_ready() -> bool {
+    SYNTAXES.get().is_some()
 }
 
 fn classify(stack: &ScopeStack) -> SyntaxKind {
@@ -54,7 +62,17 @@ fn classify(stack: &ScopeStack) -> SyntaxKind {
     SyntaxKind::Plain
 }
 
-/// Splits `code` into lines of classified pieces. Unknown languages come back plain.
+/// Like [`highlight`], but plain while the grammars are still loading.
+pub fn highlight_if_ready(code: &str, lang: &str) -> Vec<Vec<(String, SyntaxKind)>> {
+    if is_ready() {
+        highlight(code, lang)
+    } else {
+        highlight(code, "")
+    }
+}
+
+/// Splits `code` into lines of classified pieces. Unknown languages come back
+/// plain. Loads the grammars first if nothing has yet.
 pub fn highlight(code: &str, lang: &str) -> Vec<Vec<(String, SyntaxKind)>> {
     let plain = || {
         code.lines()

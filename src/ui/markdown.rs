@@ -4,7 +4,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
-use super::highlight::highlight;
+use super::highlight::highlight_if_ready;
 use super::theme::Theme;
 use super::wrap::{Run, line_width, wrap_runs};
 use crate::lesson::model::{Align, Block, Cell, Inline};
@@ -138,7 +138,7 @@ fn render_code(lang: &str, text: &str, width: usize, theme: &Theme) -> Vec<Line<
     let inner = width.saturating_sub(2).max(1);
     let bg = theme.code_block();
     let mut lines = Vec::new();
-    let highlighted = highlight(text, lang);
+    let highlighted = highlight_if_ready(text, lang);
     let natural = highlighted
         .iter()
         .map(|l| l.iter().map(|(t, _)| t.width()).sum::<usize>())
