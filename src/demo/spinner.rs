@@ -146,7 +146,7 @@ fn thread_lane(lane: LaneCtx) -> LaneResult {
             .spawn(move || spin_thread(&lane, timing.frame, &stop))?
     };
     lane.sink.log(format!(
-        "main: slow_function() blocks this thread for {} ms",
+        "main: slow_function() blocks for {} ms",
         timing.call.as_millis()
     ));
     let answer = slow_function(&lane, timing.call);
@@ -218,7 +218,7 @@ async fn coroutine_lane(lane: LaneCtx) -> LaneResult {
     ));
     lane.sink.log("supervisor: spawned the spinner task");
     lane.sink.log(format!(
-        "supervisor: await slow_coroutine() ({} ms of async sleep)",
+        "supervisor: await slow_coroutine() ({} ms)",
         timing.call.as_millis()
     ));
     let answer = slow_coroutine(&lane, timing.call).await;
