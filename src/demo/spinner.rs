@@ -123,8 +123,7 @@ fn spin_thread(lane: &LaneCtx, frame: Duration, stop: &AtomicBool) -> Result<Spu
         lane.clock.sleep_until_blocking(target, &lane.cancel)?;
         // A thread cannot be stopped from outside: it looks at the flag itself.
         if stop.load(Ordering::SeqCst) {
-            lane.sink
-                .log("spinner thread: saw the stop flag, cleared its line");
+            lane.sink.log("spinner thread: saw the flag, stops");
             return Ok(spun);
         }
         let late = lane.clock.now().saturating_sub(target);
@@ -150,8 +149,7 @@ fn thread_lane(lane: LaneCtx) -> LaneResult {
         timing.call.as_millis()
     ));
     let answer = slow_function(&lane, timing.call);
-    lane.sink
-        .log("main: set the stop flag, join the spinner thread");
+    lane.sink.log("main: set the stop flag, join the thread");
     stop.store(true, Ordering::SeqCst);
     let spun = spinner
         .join()
@@ -227,8 +225,7 @@ async fn coroutine_lane(lane: LaneCtx) -> LaneResult {
     if let Err(e) = spinner.await
         && e.is_cancelled()
     {
-        lane.sink
-            .log("supervisor: the spinner task reports: cancelled");
+        lane.sink.log("supervisor: the task reports: cancelled");
     }
     let spun = std::mem::take(&mut *spun.lock().unwrap_or_else(|e| e.into_inner()));
     report(&lane, answer, &spun, started);
