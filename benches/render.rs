@@ -44,7 +44,12 @@ fn main() {
     });
     if let Some(first) = catalog.lessons.first() {
         let id = first.id.clone();
-        let mut app = App::new(catalog.clone(), Lang::En, theme.clone(), Progress::default());
+        let mut app = App::new(
+            catalog.clone(),
+            Lang::En,
+            theme.clone(),
+            Progress::default(),
+        );
         app.open_lesson(&id);
         let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
         time("frame: draw a lesson step at 100x30", 200, || {
