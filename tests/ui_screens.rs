@@ -71,8 +71,11 @@ fn demo_step_with_fixed_events() {
         0,
         EventKind::Log("main: start the spinner thread".into()),
     ));
-    for (i, lag) in [0.2, 0.3, 0.1, 0.4].iter().enumerate() {
-        a.update(ev(7, 1, i as u64 * 50, EventKind::Lag(*lag)));
+    for (i, lag) in [0.2, 0.3, 0.1, 0.4, 0.2, 0.3, 0.2, 0.1, 0.3, 0.4]
+        .iter()
+        .enumerate()
+    {
+        a.update(ev(7, 1, 50 + i as u64 * 50, EventKind::Lag(*lag)));
     }
     a.update(ev(7, 0, 500, EventKind::Status("Answer: 42".into())));
     a.update(ev(

@@ -40,6 +40,11 @@ impl LagStats {
             .percentile(99.0)
     }
 
+    /// The most recent sample.
+    pub fn last_ms(&self) -> f64 {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).last()
+    }
+
     pub fn samples(&self) -> usize {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
@@ -47,6 +52,11 @@ impl LagStats {
     /// Sends the final lag figures of the lane.
     pub fn report(&self, sink: &LaneSink) {
         sink.metric("max_lag_ms", self.max_ms(), Unit::Ms);
+    }
+
+    /// Sends the p99 too (demos that report it).
+    pub fn report_p99(&self, sink: &LaneSink) {
+        sink.metric("p99_lag_ms", self.p99_ms(), Unit::Ms);
     }
 }
 

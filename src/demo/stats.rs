@@ -19,6 +19,10 @@ impl Samples {
         self.values.is_empty()
     }
 
+    pub fn last(&self) -> f64 {
+        self.values.last().copied().unwrap_or(0.0)
+    }
+
     pub fn max(&self) -> f64 {
         self.values.iter().copied().fold(0.0, f64::max)
     }

@@ -33,6 +33,8 @@ pub struct LaneView {
     /// Recent loop-lag samples (demo ms), oldest first.
     pub lag: VecDeque<f64>,
     pub max_lag_ms: f64,
+    /// Demo time of the last lag sample: a loop that stops sending them is blocked.
+    pub last_lag_at: Option<Duration>,
     pub progress: Option<(u64, u64)>,
     pub spans: VecDeque<Span>,
     pub code_line: Option<usize>,
@@ -54,6 +56,7 @@ impl LaneView {
             metrics: Vec::new(),
             lag: VecDeque::new(),
             max_lag_ms: 0.0,
+            last_lag_at: None,
             progress: None,
             spans: VecDeque::new(),
             code_line: None,
@@ -93,6 +96,7 @@ impl LaneView {
             },
             EventKind::Lag(ms) => {
                 self.max_lag_ms = self.max_lag_ms.max(ms);
+                self.last_lag_at = Some(at);
                 push_bounded(&mut self.lag, ms, LAG_CAPACITY);
             }
             EventKind::Span(span) => push_bounded(&mut self.spans, span, SPAN_CAPACITY),

@@ -1,5 +1,6 @@
 //! A running demo: its lanes side by side, each with its live drawing, its
-//! measured figures and its log.
+//! measured figures and its log; a timeline across the lanes when they
+//! report spans of work.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,7 +9,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use unicode_width::UnicodeWidthStr;
 
+use super::code_pane::CodePane;
+use super::lag_meter::LagMeter;
 use super::theme::Theme;
+use super::timeline::Timeline;
 use super::wrap::truncate;
 use crate::app::strings::Strings;
 use crate::demo::{DemoView, LaneState, LaneView};
@@ -25,10 +29,6 @@ const RING: [(u16, u16); 8] = [
     (1, 0),
 ];
 const RING_W: u16 = 6;
-/// Loop lag at or above this is drawn as trouble.
-pub const LAG_BAD_MS: f64 = 50.0;
-/// The lag sparkline's scale never drops below this.
-const LAG_SCALE_FLOOR_MS: f64 = 100.0;
 
 pub struct DemoPane<'a> {
     pub view: &'a DemoView,
@@ -67,27 +67,42 @@ fn state_style(state: LaneState, t: &Theme) -> Style {
     }
 }
 
+/// The state of the whole run, for the pane's title.
+fn overall(v: &DemoView) -> LaneState {
+    if v.run == 0 {
+        LaneState::Idle
+    } else if v.is_running() {
+        LaneState::Running
+    } else if v.lanes.iter().any(|l| l.state == LaneState::Failed) {
+        LaneState::Failed
+    } else if v.lanes.iter().any(|l| l.state == LaneState::Stopped) {
+        LaneState::Stopped
+    } else {
+        LaneState::Done
+    }
+}
+
 impl Widget for DemoPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (t, s, v) = (self.theme, self.strings, self.view);
-        let title = format!(
+        let mut title = format!(
             " {}: {} · {} ",
             s.demo,
             v.info.id,
             v.info.title_for(self.zh)
         );
-        let overall = if v.run == 0 {
+        let params: Vec<String> = v
+            .params
+            .names()
+            .filter_map(|n| v.params.get(n).map(|val| format!("{n}={val}")))
+            .collect();
+        if !params.is_empty() {
+            title.push_str(&format!("[{}] ", params.join(" ")));
+        }
+        let state = overall(v);
+        let status = if v.run == 0 {
             format!(" {} ", s.press_space)
         } else {
-            let state = if v.is_running() {
-                LaneState::Running
-            } else if v.lanes.iter().any(|l| l.state == LaneState::Failed) {
-                LaneState::Failed
-            } else if v.lanes.iter().any(|l| l.state == LaneState::Stopped) {
-                LaneState::Stopped
-            } else {
-                LaneState::Done
-            };
             format!(
                 " {} {} {:.1} s · {}x ",
                 state_mark(state),
@@ -96,6 +111,7 @@ impl Widget for DemoPane<'_> {
                 v.scale
             )
         };
+        let title_room = area.width.saturating_sub(status.width() as u16 + 2) as usize;
         let mut block = Block::new()
             .borders(Borders::TOP)
             .border_style(if self.focused {
@@ -103,11 +119,8 @@ impl Widget for DemoPane<'_> {
             } else {
                 t.border()
             })
-            .title(Span::styled(
-                truncate(&title, area.width.saturating_sub(2) as usize),
-                t.accent(),
-            ))
-            .title_top(Line::styled(overall, t.muted()).right_aligned());
+            .title(Span::styled(truncate(&title, title_room), t.accent()))
+            .title_top(Line::styled(status, state_style(state, t)).right_aligned());
         if v.dropped > 0 {
             block = block.title_bottom(
                 Line::styled(format!(" {} {} ", v.dropped, s.dropped), t.bad()).right_aligned(),
@@ -118,21 +131,42 @@ impl Widget for DemoPane<'_> {
         if v.lanes.is_empty() || inner.height == 0 {
             return;
         }
-        let lanes = Layout::horizontal(vec![Constraint::Fill(1); v.lanes.len()]).split(inner);
-        for (lane, rect) in v.lanes.iter().zip(lanes.iter()) {
+        let timeline = Timeline { view: v, theme: t };
+        let wanted = timeline.height();
+        // The timeline gets its rows (plus a border) if the lanes keep at least 6.
+        let tl_height = if wanted > 0 {
+            (wanted + 2).min(inner.height.saturating_sub(6))
+        } else {
+            0
+        };
+        let [lanes_area, tl_area] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(tl_height)]).areas(inner);
+        let lanes = Layout::horizontal(vec![Constraint::Fill(1); v.lanes.len()]).split(lanes_area);
+        for (i, (lane, rect)) in v.lanes.iter().zip(lanes.iter()).enumerate() {
             LanePane {
                 lane,
+                code: v.info.lanes.get(i).map_or("", |l| l.code),
                 view: v,
                 theme: t,
                 strings: s,
             }
             .render(*rect, buf);
         }
+        if tl_height >= 3 {
+            let block = Block::new()
+                .borders(Borders::ALL)
+                .border_style(t.border())
+                .title(Span::styled(" timeline: one row per OS thread ", t.muted()));
+            let inner = block.inner(tl_area);
+            block.render(tl_area, buf);
+            timeline.render(inner, buf);
+        }
     }
 }
 
 struct LanePane<'a> {
     lane: &'a LaneView,
+    code: &'static str,
     view: &'a DemoView,
     theme: &'a Theme,
     strings: &'a Strings,
@@ -158,20 +192,57 @@ impl Widget for LanePane<'_> {
         if inner.height == 0 || inner.width < 4 {
             return;
         }
-        let has_lag = !lane.lag.is_empty();
-        let metric_rows = metric_rows(lane, inner.width, t);
-        let [top, lag, metrics, log] = Layout::vertical([
-            Constraint::Length(3),
-            Constraint::Length(u16::from(has_lag)),
-            Constraint::Length(metric_rows.len() as u16),
+        // Only the sections this lane has data for; the log takes the rest.
+        let drawing = if lane.frame.is_some() || self.code.is_empty() {
+            3
+        } else {
+            1
+        };
+        let lag = if lane.lag.is_empty() {
+            0
+        } else {
+            LagMeter::HEIGHT
+        };
+        let metrics = metric_rows(lane, inner.width, t);
+        let knows = knows_rows(lane, inner.width, t);
+        let fixed = drawing + lag + metrics.len() as u16 + knows.len() as u16;
+        let code_h = if self.code.is_empty() {
+            0
+        } else {
+            let lines = self.code.lines().count() as u16;
+            lines
+                .min(inner.height.saturating_sub(fixed + 2))
+                .max(3.min(inner.height))
+        };
+        let [top, lag_area, code_area, knows_area, metrics_area, log] = Layout::vertical([
+            Constraint::Length(drawing),
+            Constraint::Length(lag),
+            Constraint::Length(code_h),
+            Constraint::Length(knows.len() as u16),
+            Constraint::Length(metrics.len() as u16),
             Constraint::Fill(1),
         ])
         .areas(inner);
         self.render_drawing(top, buf);
-        if has_lag {
-            self.render_lag(lag, buf);
+        if lag > 0 {
+            LagMeter {
+                lane,
+                now: self.view.demo_time,
+                theme: t,
+                strings: s,
+            }
+            .render(lag_area, buf);
         }
-        Paragraph::new(metric_rows).render(metrics, buf);
+        if code_h > 0 {
+            CodePane {
+                code: self.code,
+                current: lane.code_line,
+                theme: t,
+            }
+            .render(code_area, buf);
+        }
+        Paragraph::new(knows).render(knows_area, buf);
+        Paragraph::new(metrics).render(metrics_area, buf);
         self.render_log(log, buf);
     }
 }
@@ -179,7 +250,7 @@ impl Widget for LanePane<'_> {
 impl LanePane<'_> {
     fn render_drawing(&self, area: Rect, buf: &mut Buffer) {
         let (t, lane) = (self.theme, self.lane);
-        if let Some(frame) = lane.frame {
+        let text_x = if let Some(frame) = lane.frame {
             let lit = (frame % RING.len() as u64) as usize;
             for (i, (row, col)) in RING.iter().enumerate() {
                 let age = (lit + RING.len() - i) % RING.len();
@@ -195,8 +266,12 @@ impl LanePane<'_> {
                     buf.set_string(x, y, glyph, style);
                 }
             }
-        }
-        let text_x = area.x + RING_W + 2;
+            area.x + RING_W + 2
+        } else if area.height >= 3 {
+            area.x + RING_W + 2
+        } else {
+            area.x
+        };
         if text_x >= area.right() {
             return;
         }
@@ -231,36 +306,6 @@ impl LanePane<'_> {
                 t.bad(),
             );
         }
-    }
-
-    fn render_lag(&self, area: Rect, buf: &mut Buffer) {
-        let (t, s, lane) = (self.theme, self.strings, self.lane);
-        let label = format!("{} ", s.loop_lag);
-        let max = format!(" max {:.1} ms", lane.max_lag_ms);
-        let lw = label.width() as u16;
-        let mw = max.width() as u16;
-        buf.set_string(area.x, area.y, &label, t.muted());
-        let spark_w = area.width.saturating_sub(lw + mw);
-        let style = if lane.max_lag_ms >= LAG_BAD_MS {
-            t.bad()
-        } else {
-            t.ok()
-        };
-        let samples: Vec<f64> = lane
-            .lag
-            .iter()
-            .rev()
-            .take(spark_w as usize)
-            .rev()
-            .copied()
-            .collect();
-        buf.set_string(
-            area.x + lw,
-            area.y,
-            sparkline(&samples, LAG_SCALE_FLOOR_MS),
-            style,
-        );
-        buf.set_string(area.x + lw + spark_w, area.y, &max, style);
     }
 
     fn render_log(&self, area: Rect, buf: &mut Buffer) {
@@ -299,20 +344,18 @@ fn metric_rows<'a>(lane: &LaneView, width: u16, t: &Theme) -> Vec<Line<'a>> {
         .collect()
 }
 
-/// One character per sample, scaled to the larger of `floor` and the peak;
-/// every sample shows at least the lowest bar, so a quiet loop is a flat line.
-pub fn sparkline(samples: &[f64], floor: f64) -> String {
-    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let top = samples
+/// What the lane still knows: name = value, one per row.
+fn knows_rows<'a>(lane: &LaneView, width: u16, t: &Theme) -> Vec<Line<'a>> {
+    let w = width as usize;
+    lane.knows
         .iter()
-        .copied()
-        .fold(floor, f64::max)
-        .max(f64::MIN_POSITIVE);
-    samples
-        .iter()
-        .map(|v| {
-            let level = ((v / top) * 8.0).ceil() as usize;
-            BARS[level.clamp(1, 8) - 1]
+        .map(|(k, v)| {
+            let name = format!("{k} = ");
+            let value = truncate(v, w.saturating_sub(name.width()));
+            Line::from(vec![
+                Span::styled(name, t.emphasis()),
+                Span::styled(value, t.text()),
+            ])
         })
         .collect()
 }

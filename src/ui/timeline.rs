@@ -1,0 +1,292 @@
+//! The timeline: one row per OS thread a demo used, time left to right, a
+//! span per piece of work coloured by job and marked running, waiting or
+//! blocked. Interleaved spans on one row are concurrency; spans stacked on
+//! several rows at the same moment are parallelism.
+
+use std::time::Duration;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::widgets::Widget;
+use unicode_width::UnicodeWidthStr;
+
+use super::theme::Theme;
+use super::wrap::truncate;
+use crate::demo::lane::THREAD_PREFIX;
+use crate::demo::{DemoView, Span, SpanState};
+
+const MAX_LABEL: usize = 16;
+
+pub struct Timeline<'a> {
+    pub view: &'a DemoView,
+    pub theme: &'a Theme,
+}
+
+/// One timeline row: a thread of one lane.
+struct Row<'a> {
+    label: String,
+    spans: Vec<&'a Span>,
+}
+
+fn span_cells(s: &Span, cell: f64) -> f64 {
+    (s.end.as_secs_f64() - s.start.as_secs_f64()) / cell
+}
+
+/// `1`..`9`, then `A`..: which job a span belongs to.
+pub fn job_mark(job: usize) -> String {
+    const MARKS: &[u8] = b"123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    char::from(MARKS[job % MARKS.len()]).to_string()
+}
+
+pub fn glyph(state: SpanState) -> &'static str {
+    match state {
+        SpanState::Running => "█",
+        SpanState::Blocked => "▒",
+        SpanState::Waiting => "·",
+    }
+}
+
+impl Timeline<'_> {
+    fn rows(&self) -> Vec<Row<'_>> {
+        let mut rows: Vec<(usize, String, Row)> = Vec::new();
+        for (lane_idx, lane) in self.view.lanes.iter().enumerate() {
+            for span in &lane.spans {
+                match rows
+                    .iter_mut()
+                    .find(|(l, t, _)| *l == lane_idx && *t == span.thread)
+                {
+                    Some((_, _, row)) => row.spans.push(span),
+                    None => {
+                        let short = span
+                            .thread
+                            .strip_prefix(THREAD_PREFIX)
+                            .unwrap_or(&span.thread);
+                        let short = short.split_once('/').map_or(short, |(_, rest)| rest);
+                        rows.push((
+                            lane_idx,
+                            span.thread.clone(),
+                            Row {
+                                label: short.to_string(),
+                                spans: vec![span],
+                            },
+                        ))
+                    }
+                }
+            }
+        }
+        rows.sort_by_key(|(lane, _, _)| *lane);
+        rows.into_iter().map(|(_, _, r)| r).collect()
+    }
+
+    /// Rows it needs: one per thread plus the time axis.
+    pub fn height(&self) -> u16 {
+        let threads = self.rows().len() as u16;
+        if threads == 0 { 0 } else { threads + 1 }
+    }
+
+    fn style(&self, span: &Span) -> Style {
+        let t = self.theme;
+        if t.mono {
+            return match span.state {
+                SpanState::Blocked => Style::new().add_modifier(Modifier::BOLD),
+                _ => Style::new(),
+            };
+        }
+        let color = t.job(span.job);
+        match span.state {
+            SpanState::Running => Style::new().fg(color),
+            SpanState::Waiting => Style::new().fg(color).add_modifier(Modifier::DIM),
+            SpanState::Blocked => Style::new().fg(t.blocked).add_modifier(Modifier::BOLD),
+        }
+    }
+}
+
+impl Widget for Timeline<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let rows = self.rows();
+        if rows.is_empty() || area.height == 0 || area.width < 12 {
+            return;
+        }
+        let t = self.theme;
+        let label_w = rows
+            .iter()
+            .map(|r| r.label.width())
+            .max()
+            .unwrap_or(0)
+            .min(MAX_LABEL) as u16;
+        let plot_x = area.x + label_w + 1;
+        let plot_w = area.width.saturating_sub(label_w + 1).max(1);
+        let end = rows
+            .iter()
+            .flat_map(|r| r.spans.iter().map(|s| s.end))
+            .max()
+            .unwrap_or_default()
+            .max(self.view.demo_time)
+            .max(Duration::from_millis(1));
+        let cell = end.as_secs_f64() / plot_w as f64;
+        let plot_rows = area.height.saturating_sub(1).min(rows.len() as u16);
+        for (i, row) in rows.iter().take(plot_rows as usize).enumerate() {
+            let y = area.y + i as u16;
+            buf.set_string(area.x, y, truncate(&row.label, label_w as usize), t.muted());
+            let mut marked: Vec<&Span> = Vec::new();
+            for c in 0..plot_w {
+                let (a, b) = (c as f64 * cell, (c + 1) as f64 * cell);
+                // The span that covers most of this cell.
+                let best = row
+                    .spans
+                    .iter()
+                    .map(|s| {
+                        let overlap = s.end.as_secs_f64().min(b) - s.start.as_secs_f64().max(a);
+                        (overlap, *s)
+                    })
+                    .filter(|(o, s)| {
+                        *o > 0.0
+                            || (s.start == s.end
+                                && s.start.as_secs_f64() >= a
+                                && s.start.as_secs_f64() < b)
+                    })
+                    .max_by(|x, y| x.0.total_cmp(&y.0));
+                let (sym, style) = match best {
+                    // A wide enough span starts with its job's mark, so jobs
+                    // stay apart without colour too.
+                    Some((_, s))
+                        if !marked.iter().any(|m| std::ptr::eq(*m, s))
+                            && span_cells(s, cell) >= 3.0 =>
+                    {
+                        marked.push(s);
+                        (
+                            job_mark(s.job),
+                            self.style(s).add_modifier(Modifier::REVERSED),
+                        )
+                    }
+                    Some((_, s)) => (glyph(s.state).to_string(), self.style(s)),
+                    None => (" ".to_string(), Style::new()),
+                };
+                buf.set_string(plot_x + c, y, sym, style);
+            }
+        }
+        // The axis: time at both ends, the legend between.
+        let y = area.y + plot_rows;
+        if y < area.bottom() {
+            let right = format!("{:.0} ms", end.as_secs_f64() * 1000.0);
+            let legend = "█ running  ▒ blocked  · waiting";
+            buf.set_string(plot_x, y, "0", t.muted());
+            let rx = (plot_x + plot_w).saturating_sub(right.width() as u16);
+            buf.set_string(rx, y, &right, t.muted());
+            if (plot_w as usize) > legend.width() + right.width() + 4 {
+                let lx = plot_x + (plot_w - legend.width() as u16) / 2;
+                buf.set_string(lx, y, legend, t.muted());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{DemoEvent, EventKind, Params};
+
+    fn span(thread: &str, job: usize, from: u64, to: u64, state: SpanState) -> EventKind {
+        EventKind::Span(Span {
+            thread: format!("demo:x/{thread}"),
+            label: format!("job {job}"),
+            job,
+            start: Duration::from_millis(from),
+            end: Duration::from_millis(to),
+            state,
+        })
+    }
+
+    fn view(events: Vec<(usize, EventKind)>) -> DemoView {
+        let info = crate::demo::find("spinner").unwrap().info();
+        let mut v = DemoView::new(info, Params::new(), false);
+        v.reset(1);
+        for (lane, kind) in events {
+            v.apply(DemoEvent {
+                run: 1,
+                lane,
+                at: Duration::ZERO,
+                demo_at: Duration::ZERO,
+                kind,
+            });
+        }
+        v
+    }
+
+    fn draw(v: &DemoView, w: u16, h: u16) -> String {
+        let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
+        Timeline {
+            view: v,
+            theme: &Theme::mono(),
+        }
+        .render(buf.area, &mut buf);
+        (0..h)
+            .map(|y| {
+                (0..w)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn interleaved_on_one_thread_vs_stacked_on_two() {
+        let mut events = Vec::new();
+        // Lane 0: four jobs take turns on one thread (concurrency).
+        for i in 0..8u64 {
+            events.push((
+                0,
+                span(
+                    "loop",
+                    (i % 4) as usize,
+                    i * 100,
+                    i * 100 + 100,
+                    SpanState::Running,
+                ),
+            ));
+        }
+        // Lane 1: the same jobs, two threads at once (parallelism).
+        for i in 0..4u64 {
+            let thread = if i % 2 == 0 { "worker-0" } else { "worker-1" };
+            let from = (i / 2) * 200;
+            events.push((
+                1,
+                span(thread, i as usize, from, from + 200, SpanState::Running),
+            ));
+        }
+        events.push((1, span("worker-1", 9, 400, 800, SpanState::Waiting)));
+        let v = view(events);
+        let text = draw(&v, 60, 4);
+        let rows: Vec<&str> = text.lines().collect();
+        assert!(rows[0].starts_with("loop"));
+        assert!(rows[1].starts_with("worker-0") && rows[2].starts_with("worker-1"));
+        // Both workers are busy during the first half at the same moment.
+        let col = 20;
+        for r in &rows[1..3] {
+            assert_eq!(r.chars().nth(col), Some('█'), "{text}");
+        }
+        insta::assert_snapshot!("timeline_concurrency_vs_parallelism", text);
+    }
+
+    #[test]
+    fn blocked_spans_show_by_glyph() {
+        let v = view(vec![
+            (0, span("loop", 0, 0, 300, SpanState::Blocked)),
+            (0, span("loop", 1, 300, 400, SpanState::Running)),
+        ]);
+        let text = draw(&v, 30, 2);
+        assert!(text.contains('▒') && text.contains('█'), "{text}");
+        assert_eq!(
+            Timeline {
+                view: &v,
+                theme: &Theme::mono()
+            }
+            .height(),
+            2
+        );
+    }
+}
