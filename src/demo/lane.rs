@@ -79,7 +79,7 @@ where
 }
 
 /// Runs `body` on a new OS thread that owns a current-thread tokio runtime:
-/// one event loop, like asyncio's. With `probe`, a loop-lag probe runs on the
+/// one event loop, like asyncio's (`spawn_local` works inside). With `probe`, a loop-lag probe runs on the
 /// same loop; its figures are passed to `body` and reported as `max_lag_ms`.
 pub fn spawn_async_lane<F, Fut>(
     demo: &str,
@@ -102,7 +102,10 @@ where
                     .build()?;
                 let cancel = ctx.cancel.clone();
                 let stats = LagStats::default();
-                let result = rt.block_on(async {
+                // A LocalSet, so lanes may spawn tasks that are not Send
+                // (one loop, one thread: Rc and RefCell are fine).
+                let local = tokio::task::LocalSet::new();
+                let result = local.block_on(&rt, async {
                     let probe_task = probe.then(|| {
                         tokio::spawn(
                             LagProbe::new(ctx.sink.clone(), ctx.clock.clone(), stats.clone()).run(),

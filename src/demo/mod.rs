@@ -13,6 +13,7 @@ pub mod sink;
 pub mod stats;
 pub mod view;
 
+pub mod parallel;
 mod spinner;
 
 use std::thread::JoinHandle;
@@ -84,7 +85,7 @@ pub trait Demo: Send + Sync + 'static {
     fn start(&self, ctx: DemoCtx) -> Vec<JoinHandle<()>>;
 }
 
-static DEMOS: &[&dyn Demo] = &[&spinner::SpinnerDemo];
+static DEMOS: &[&dyn Demo] = &[&spinner::SpinnerDemo, &parallel::ParallelDemo];
 
 /// Every demo, in the order `concur demo --list` shows them.
 pub fn all() -> &'static [&'static dyn Demo] {

@@ -193,11 +193,8 @@ impl Widget for LanePane<'_> {
             return;
         }
         // Only the sections this lane has data for; the log takes the rest.
-        let drawing = if lane.frame.is_some() || self.code.is_empty() {
-            3
-        } else {
-            1
-        };
+        let drawing = if lane.frame.is_some() { 3 } else { 1 };
+        let progress = u16::from(lane.progress.is_some());
         let lag = if lane.lag.is_empty() {
             0
         } else {
@@ -205,7 +202,7 @@ impl Widget for LanePane<'_> {
         };
         let metrics = metric_rows(lane, inner.width, t);
         let knows = knows_rows(lane, inner.width, t);
-        let fixed = drawing + lag + metrics.len() as u16 + knows.len() as u16;
+        let fixed = drawing + progress + lag + metrics.len() as u16 + knows.len() as u16;
         let code_h = if self.code.is_empty() {
             0
         } else {
@@ -214,8 +211,17 @@ impl Widget for LanePane<'_> {
                 .min(inner.height.saturating_sub(fixed + 2))
                 .max(3.min(inner.height))
         };
-        let [top, lag_area, code_area, knows_area, metrics_area, log] = Layout::vertical([
+        let [
+            top,
+            progress_area,
+            lag_area,
+            code_area,
+            knows_area,
+            metrics_area,
+            log,
+        ] = Layout::vertical([
             Constraint::Length(drawing),
+            Constraint::Length(progress),
             Constraint::Length(lag),
             Constraint::Length(code_h),
             Constraint::Length(knows.len() as u16),
@@ -224,6 +230,9 @@ impl Widget for LanePane<'_> {
         ])
         .areas(inner);
         self.render_drawing(top, buf);
+        if let Some((done, total)) = lane.progress {
+            render_progress(done, total, t, progress_area, buf);
+        }
         if lag > 0 {
             LagMeter {
                 lane,
@@ -266,8 +275,6 @@ impl LanePane<'_> {
                     buf.set_string(x, y, glyph, style);
                 }
             }
-            area.x + RING_W + 2
-        } else if area.height >= 3 {
             area.x + RING_W + 2
         } else {
             area.x
@@ -322,6 +329,23 @@ impl LanePane<'_> {
             .collect();
         Paragraph::new(lines).render(area, buf);
     }
+}
+
+/// A progress bar: `done` of `total`, with the count at the end.
+fn render_progress(done: u64, total: u64, t: &Theme, area: Rect, buf: &mut Buffer) {
+    let label = format!(" {done}/{total}");
+    let bar_w = (area.width as usize).saturating_sub(label.width());
+    let filled = if total == 0 {
+        0
+    } else {
+        (bar_w as u64 * done.min(total) / total) as usize
+    };
+    let line = Line::from(vec![
+        Span::styled("━".repeat(filled), t.accent()),
+        Span::styled("─".repeat(bar_w - filled), t.border()),
+        Span::styled(label, t.muted()),
+    ]);
+    line.render(area, buf);
 }
 
 /// Measured figures, two to a row when the lane is wide enough.

@@ -75,7 +75,7 @@ impl Timeline<'_> {
                 }
             }
         }
-        rows.sort_by_key(|(lane, _, _)| *lane);
+        rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.2.label.cmp(&b.2.label)));
         rows.into_iter().map(|(_, _, r)| r).collect()
     }
 
