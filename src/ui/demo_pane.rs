@@ -335,11 +335,7 @@ impl LanePane<'_> {
 fn render_progress(done: u64, total: u64, t: &Theme, area: Rect, buf: &mut Buffer) {
     let label = format!(" {done}/{total}");
     let bar_w = (area.width as usize).saturating_sub(label.width());
-    let filled = if total == 0 {
-        0
-    } else {
-        (bar_w as u64 * done.min(total) / total) as usize
-    };
+    let filled = (bar_w as u64 * done.min(total)).checked_div(total).unwrap_or(0) as usize;
     let line = Line::from(vec![
         Span::styled("━".repeat(filled), t.accent()),
         Span::styled("─".repeat(bar_w - filled), t.border()),
