@@ -13,6 +13,7 @@ pub mod sink;
 pub mod stats;
 pub mod view;
 
+pub mod file_io;
 pub mod parallel;
 mod spinner;
 
@@ -85,7 +86,11 @@ pub trait Demo: Send + Sync + 'static {
     fn start(&self, ctx: DemoCtx) -> Vec<JoinHandle<()>>;
 }
 
-static DEMOS: &[&dyn Demo] = &[&spinner::SpinnerDemo, &parallel::ParallelDemo];
+static DEMOS: &[&dyn Demo] = &[
+    &spinner::SpinnerDemo,
+    &parallel::ParallelDemo,
+    &file_io::FileIoDemo,
+];
 
 /// Every demo, in the order `concur demo --list` shows them.
 pub fn all() -> &'static [&'static dyn Demo] {

@@ -45,6 +45,14 @@ impl LagStats {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).last()
     }
 
+    /// The worst sample taken since there were `from` samples.
+    pub fn max_since(&self, from: usize) -> f64 {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .max_since(from)
+    }
+
     pub fn samples(&self) -> usize {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).len()
     }

@@ -23,6 +23,11 @@ impl Samples {
         self.values.last().copied().unwrap_or(0.0)
     }
 
+    /// The largest value from index `from` on.
+    pub fn max_since(&self, from: usize) -> f64 {
+        self.values.iter().skip(from).copied().fold(0.0, f64::max)
+    }
+
     pub fn max(&self) -> f64 {
         self.values.iter().copied().fold(0.0, f64::max)
     }

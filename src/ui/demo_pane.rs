@@ -193,24 +193,31 @@ impl Widget for LanePane<'_> {
             return;
         }
         // Only the sections this lane has data for; the log takes the rest.
-        let drawing = if lane.frame.is_some() { 3 } else { 1 };
-        let progress = u16::from(lane.progress.is_some());
-        let lag = if lane.lag.is_empty() {
+        // A budget of rows, handed out in order of importance; the log
+        // takes what is left.
+        let mut budget = inner.height;
+        let mut take = |want: u16| take_rows(&mut budget, want);
+        let with_ring = lane.frame.is_some();
+        let drawing = take(if with_ring { 3 } else { 1 });
+        // Beside a spinner the progress bar shares the drawing's last row.
+        let progress = take(u16::from(lane.progress.is_some() && !with_ring));
+        let lag = take(if lane.lag.is_empty() {
             0
         } else {
             LagMeter::HEIGHT
-        };
+        });
         let metrics = metric_rows(lane, inner.width, t);
         let knows = knows_rows(lane, inner.width, t);
-        let fixed = drawing + progress + lag + metrics.len() as u16 + knows.len() as u16;
         let code_h = if self.code.is_empty() {
             0
         } else {
             let lines = self.code.lines().count() as u16;
-            lines
-                .min(inner.height.saturating_sub(fixed + 2))
-                .max(3.min(inner.height))
+            let rest = (metrics.len() + knows.len()) as u16 + 1;
+            let room = inner.height.saturating_sub(drawing + progress + lag + rest);
+            take(lines.min(room).max(3))
         };
+        let knows_h = take(knows.len() as u16);
+        let metrics_h = take(metrics.len() as u16);
         let [
             top,
             progress_area,
@@ -224,14 +231,20 @@ impl Widget for LanePane<'_> {
             Constraint::Length(progress),
             Constraint::Length(lag),
             Constraint::Length(code_h),
-            Constraint::Length(knows.len() as u16),
-            Constraint::Length(metrics.len() as u16),
+            Constraint::Length(knows_h),
+            Constraint::Length(metrics_h),
             Constraint::Fill(1),
         ])
         .areas(inner);
         self.render_drawing(top, buf);
         if let Some((done, total)) = lane.progress {
-            render_progress(done, total, t, progress_area, buf);
+            let area = if with_ring && top.height == 3 {
+                let x = top.x + RING_W + 2;
+                Rect::new(x, top.y + 2, top.right().saturating_sub(x), 1)
+            } else {
+                progress_area
+            };
+            render_progress(done, total, t, area, buf);
         }
         if lag > 0 {
             LagMeter {
@@ -331,11 +344,20 @@ impl LanePane<'_> {
     }
 }
 
+/// Takes up to `want` rows from what is left.
+fn take_rows(budget: &mut u16, want: u16) -> u16 {
+    let got = want.min(*budget);
+    *budget -= got;
+    got
+}
+
 /// A progress bar: `done` of `total`, with the count at the end.
 fn render_progress(done: u64, total: u64, t: &Theme, area: Rect, buf: &mut Buffer) {
     let label = format!(" {done}/{total}");
     let bar_w = (area.width as usize).saturating_sub(label.width());
-    let filled = (bar_w as u64 * done.min(total)).checked_div(total).unwrap_or(0) as usize;
+    let filled = (bar_w as u64 * done.min(total))
+        .checked_div(total)
+        .unwrap_or(0) as usize;
     let line = Line::from(vec![
         Span::styled("━".repeat(filled), t.accent()),
         Span::styled("─".repeat(bar_w - filled), t.border()),
