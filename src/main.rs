@@ -82,6 +82,15 @@ struct DemoArgs {
     /// Stop after this many seconds even if the demo is still running
     #[arg(long, value_name = "S", value_parser = plain::parse_seconds)]
     seconds: Option<f64>,
+    /// parallel: the workload, cpu or io
+    #[arg(long, value_name = "cpu|io")]
+    workload: Option<String>,
+    /// callbacks: make this step (1-3) fail
+    #[arg(long, value_name = "N")]
+    fail_step: Option<u64>,
+    /// callbacks: the variant in which a callback forgets to check the error
+    #[arg(long)]
+    forget_check: bool,
     /// Set a demo parameter (repeatable), e.g. -p call_ms=1000
     #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = Params::parse_assignment)]
     params: Vec<(String, String)>,
@@ -282,7 +291,17 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         bail!("no demo `{id}`; the demos are: {}", ids.join(", "));
     };
     let mut params = Params::new();
-    for (k, v) in args.params {
+    let mut pairs = args.params;
+    if let Some(w) = args.workload {
+        pairs.push(("workload".into(), w));
+    }
+    if let Some(n) = args.fail_step {
+        pairs.push(("fail_step".into(), n.to_string()));
+    }
+    if args.forget_check {
+        pairs.push(("forget_check".into(), "true".into()));
+    }
+    for (k, v) in pairs {
         if !d.info().params.iter().any(|p| p.name == k) {
             bail!("demo `{id}` has no parameter `{k}`");
         }

@@ -29,6 +29,7 @@ pub enum Action {
     Submit,
     Undo,
     Retry,
+    InjectFailure,
 }
 
 /// Where a binding applies.
@@ -217,6 +218,15 @@ pub static BINDINGS: &[Binding] = &[
         zh: "退出",
         contexts: ALL,
         hint: Some(("q", "quit", "退出")),
+    },
+    Binding {
+        action: Action::InjectFailure,
+        keys: &[(KeyCode::Char('f'), NONE)],
+        label: "f",
+        en: "inject a failure into the demo (cycles: step 2, step 2 unchecked, none)",
+        zh: "向演示注入故障（循环：第 2 步、第 2 步且不检查、无）",
+        contexts: LESSON,
+        hint: None,
     },
     Binding {
         action: Action::OpenQuiz,

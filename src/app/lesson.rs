@@ -146,6 +146,17 @@ impl LessonState {
                 Some(view) => start(view),
                 None => Effect::none(),
             },
+            Action::InjectFailure => match &mut self.demo {
+                Some(view) => {
+                    let info = view.info;
+                    if cycle_failure(&mut view.params, info) {
+                        start(view)
+                    } else {
+                        Effect::none()
+                    }
+                }
+                None => Effect::none(),
+            },
             _ => Effect::none(),
         }
     }
@@ -192,6 +203,27 @@ impl LessonState {
         }
         cache.lines.clone()
     }
+}
+
+/// For demos that can fail on purpose: none → step 2 → step 2 with the
+/// check forgotten → none. Returns whether the demo has the knob.
+fn cycle_failure(params: &mut crate::demo::Params, info: &crate::demo::DemoInfo) -> bool {
+    let has = |name: &str| info.params.iter().any(|p| p.name == name);
+    if !has("fail_step") {
+        return false;
+    }
+    let failing = params.u64_or("fail_step", 0) != 0;
+    let forgetting = params.bool_or("forget_check", false);
+    let (step, forget) = match (failing, forgetting) {
+        (false, _) => ("2", false),
+        (true, false) if has("forget_check") => ("2", true),
+        _ => ("0", false),
+    };
+    params.set("fail_step", step);
+    if has("forget_check") {
+        params.set("forget_check", if forget { "true" } else { "false" });
+    }
+    true
 }
 
 fn start(view: &mut DemoView) -> Effect {
@@ -310,5 +342,25 @@ fn render_text(app: &App, state: &LessonState, lesson: &Lesson, area: Rect, buf:
                 app.theme.muted(),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cycle_failure;
+    use crate::demo::{self, Params};
+
+    #[test]
+    fn f_cycles_through_the_failures_a_demo_has() {
+        let info = demo::find("callbacks").unwrap().info();
+        let mut p = Params::new();
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            assert!(cycle_failure(&mut p, info));
+            seen.push((p.u64_or("fail_step", 9), p.bool_or("forget_check", false)));
+        }
+        assert_eq!(seen, [(2, false), (2, true), (0, false), (2, false)]);
+        let spinner = demo::find("spinner").unwrap().info();
+        assert!(!cycle_failure(&mut Params::new(), spinner));
     }
 }

@@ -377,6 +377,3 @@ impl Widget for &App {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

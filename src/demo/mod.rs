@@ -13,6 +13,7 @@ pub mod sink;
 pub mod stats;
 pub mod view;
 
+pub mod callbacks;
 pub mod file_io;
 pub mod parallel;
 mod spinner;
@@ -90,6 +91,7 @@ static DEMOS: &[&dyn Demo] = &[
     &spinner::SpinnerDemo,
     &parallel::ParallelDemo,
     &file_io::FileIoDemo,
+    &callbacks::CallbacksDemo,
 ];
 
 /// Every demo, in the order `concur demo --list` shows them.
