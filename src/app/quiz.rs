@@ -286,7 +286,8 @@ impl QuizState {
     }
 }
 
-/// The demo as the lesson embeds it at the question's step (or anywhere).
+/// The demo as the lesson embeds it at the question's step (or anywhere),
+/// with the question's own parameters on top.
 fn predict_params(q: &Question, id: &str, lesson: &Lesson) -> Params {
     let at_step = lesson
         .steps
@@ -300,10 +301,18 @@ fn predict_params(q: &Question, id: &str, lesson: &Lesson) -> Params {
             .filter_map(|s| s.demo.as_ref())
             .find(|d| d.id == id)
     };
-    at_step
+    let mut params = at_step
         .or_else(anywhere)
         .map(|d| d.params.clone())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if let Kind::Predict { params: own, .. } = &q.kind {
+        for name in own.names() {
+            if let Some(v) = own.get(name) {
+                params.set(name, v);
+            }
+        }
+    }
+    params
 }
 
 pub fn render(

@@ -181,7 +181,12 @@ fn check_quiz(lesson: &Lesson, quiz: &Quiz, problems: &mut Vec<Problem>) {
                 ),
             ));
         }
-        let Kind::Predict { demo: id, when } = &q.kind else {
+        let Kind::Predict {
+            demo: id,
+            when,
+            params,
+        } = &q.kind
+        else {
             continue;
         };
         let Some(d) = demo::find(id) else {
@@ -201,6 +206,15 @@ fn check_quiz(lesson: &Lesson, quiz: &Quiz, problems: &mut Vec<Problem>) {
                     q.id
                 ),
             ));
+        }
+        for name in params.names() {
+            if !d.info().params.iter().any(|p| p.name == name) {
+                problems.push(Problem::new(
+                    &quiz.path,
+                    q.line,
+                    format!("question `{}`: demo `{id}` has no parameter `{name}`", q.id),
+                ));
+            }
         }
         for (lane, metric) in when.iter().flat_map(|c| c.figures()) {
             match d.info().lane(lane) {
@@ -242,8 +256,19 @@ fn check_quiz_translation(en: &Quiz, tr: &Quiz, problems: &mut Vec<Problem>) {
             && a.step == b.step
             && a.choices.len() == b.choices.len()
             && match (&a.kind, &b.kind) {
-                (Kind::Predict { demo: da, when: wa }, Kind::Predict { demo: db, when: wb }) => {
-                    da == db && wa.iter().map(|c| &c.all).eq(wb.iter().map(|c| &c.all))
+                (
+                    Kind::Predict {
+                        demo: da,
+                        when: wa,
+                        params: pa,
+                    },
+                    Kind::Predict {
+                        demo: db,
+                        when: wb,
+                        params: pb,
+                    },
+                ) => {
+                    da == db && pa == pb && wa.iter().map(|c| &c.all).eq(wb.iter().map(|c| &c.all))
                 }
                 (x, y) => x == y,
             };

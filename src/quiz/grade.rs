@@ -149,6 +149,7 @@ mod tests {
             Kind::Predict {
                 demo: "spinner".into(),
                 when,
+                params: Default::default(),
             },
             3,
         );

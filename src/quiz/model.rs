@@ -31,10 +31,12 @@ pub enum Kind {
     },
     /// `choices` are written in the right order; the app shuffles them.
     Order,
-    /// Graded by running `demo`: choice i is right when `when[i]` holds.
+    /// Graded by running `demo` (with `params` over the lesson's): choice i
+    /// is right when `when[i]` holds.
     Predict {
         demo: String,
         when: Vec<Condition>,
+        params: crate::demo::Params,
     },
 }
 

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::cond::Condition;
 use super::model::{Kind, Question, Quiz};
+use crate::demo::Params;
 use crate::problem::{LineIndex, Problem};
 
 #[derive(Deserialize)]
@@ -26,6 +27,7 @@ struct RawQuestion {
     explanation: Option<String>,
     demo: Option<String>,
     when: Option<Vec<String>>,
+    params: Option<toml::Table>,
 }
 
 pub const KINDS: [&str; 4] = ["single", "multiple", "order", "predict"];
@@ -226,7 +228,19 @@ fn check_question(
                     Err(e) => fail("when", format!("condition `{w}`: {e}")),
                 }
             }
-            Some(Kind::Predict { demo, when: conds })
+            let params = match raw.params.map(|t| Params::from_toml(&t.to_string())) {
+                None => Params::new(),
+                Some(Ok(p)) => p,
+                Some(Err(e)) => {
+                    fail("params", format!("demo parameters: {e}"));
+                    Params::new()
+                }
+            };
+            Some(Kind::Predict {
+                demo,
+                when: conds,
+                params,
+            })
         }
         _ => None,
     };
@@ -278,7 +292,16 @@ explanation = "e"
         assert_eq!(q.questions[0].line, 2);
         assert_eq!(q.questions[1].line, 11);
         assert!(
-            matches!(&q.questions[1].kind, Kind::Predict { demo, when } if demo == "spinner" && when.len() == 2)
+            matches!(&q.questions[1].kind, Kind::Predict { demo, when, .. } if demo == "spinner" && when.len() == 2)
+        );
+        let with = GOOD.replace(
+            "demo = \"spinner\"",
+            "demo = \"spinner\"\nparams = { call_ms = 500 }",
+        );
+        let (q, problems) = parse_quiz("q.toml", &with);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(
+            matches!(&q.questions[1].kind, Kind::Predict { params, .. } if params.get("call_ms") == Some("500"))
         );
     }
 
