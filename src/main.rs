@@ -79,6 +79,9 @@ struct DemoArgs {
     /// Print what the demo measured as one JSON object
     #[arg(long)]
     json: bool,
+    /// Slow motion: run demo time at this speed (0.1, 0.25, 0.5 or 1)
+    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_speed)]
+    speed: f64,
     /// Stop after this many seconds even if the demo is still running
     #[arg(long, value_name = "S", value_parser = plain::parse_seconds)]
     seconds: Option<f64>,
@@ -94,6 +97,15 @@ struct DemoArgs {
     /// Set a demo parameter (repeatable), e.g. -p call_ms=1000
     #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = Params::parse_assignment)]
     params: Vec<(String, String)>,
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if v.is_finite() && (0.01..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err("the speed must be between 0.01 and 1".into())
+    }
 }
 
 fn main() -> ExitCode {
@@ -309,7 +321,7 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     }
     let opts = HeadlessOptions {
         seconds: args.seconds,
-        scale: 1.0,
+        scale: args.speed,
     };
     let outcome = if args.json {
         let outcome = demo::run_headless(d, params, opts, |_, _| {});

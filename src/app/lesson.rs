@@ -146,6 +146,41 @@ impl LessonState {
                 Some(view) => start(view),
                 None => Effect::none(),
             },
+            Action::Slower | Action::Faster => match &mut self.demo {
+                Some(view) => {
+                    let scale =
+                        crate::demo::clock::next_scale(view.scale, action == Action::Faster);
+                    if scale == view.scale {
+                        return Effect::none();
+                    }
+                    view.scale = scale;
+                    Effect {
+                        redraw: true,
+                        demo: view.is_running().then_some(DemoCommand::SetScale(scale)),
+                        ..Default::default()
+                    }
+                }
+                None => Effect::none(),
+            },
+            Action::Pause => match &mut self.demo {
+                Some(view) if view.is_running() => {
+                    view.paused = !view.paused;
+                    Effect {
+                        redraw: true,
+                        demo: Some(DemoCommand::Pause(view.paused)),
+                        ..Default::default()
+                    }
+                }
+                _ => Effect::none(),
+            },
+            Action::StepOnce => match &self.demo {
+                Some(view) if view.is_running() && view.paused => Effect {
+                    redraw: true,
+                    demo: Some(DemoCommand::Step),
+                    ..Default::default()
+                },
+                _ => Effect::none(),
+            },
             Action::InjectFailure => match &mut self.demo {
                 Some(view) => {
                     let info = view.info;

@@ -58,6 +58,11 @@ pub enum DemoCommand {
         scale: f64,
     },
     Stop,
+    /// Slow motion: demo time runs at `scale` x wall time.
+    SetScale(f64),
+    Pause(bool),
+    /// While paused: run until the next visible event.
+    Step,
 }
 
 impl Effect {

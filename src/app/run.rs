@@ -54,6 +54,21 @@ pub fn run(mut app: App, store: Store, initial: Effect) -> anyhow::Result<()> {
                     }
                 }
                 Some(DemoCommand::Stop) => current = None,
+                Some(DemoCommand::SetScale(scale)) => {
+                    if let Some(run) = &current {
+                        run.clock().set_scale(scale);
+                    }
+                }
+                Some(DemoCommand::Pause(paused)) => {
+                    if let Some(run) = &current {
+                        run.clock().set_paused(paused);
+                    }
+                }
+                Some(DemoCommand::Step) => {
+                    if let Some(run) = &current {
+                        run.clock().step();
+                    }
+                }
                 None => {}
             }
         }

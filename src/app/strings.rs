@@ -30,6 +30,7 @@ pub struct Strings {
     pub more_below: &'static str,
     pub translation_missing: &'static str,
     pub quiz: &'static str,
+    pub paused: &'static str,
 }
 
 pub static EN: Strings = Strings {
@@ -59,6 +60,7 @@ pub static EN: Strings = Strings {
     more_below: "more below ↓",
     translation_missing: "not translated yet: shown in English",
     quiz: "quiz",
+    paused: "paused",
 };
 
 pub static ZH: Strings = Strings {
@@ -88,6 +90,7 @@ pub static ZH: Strings = Strings {
     more_below: "下面还有 ↓",
     translation_missing: "尚未翻译：显示英文版",
     quiz: "测验",
+    paused: "已暂停",
 };
 
 pub fn strings(lang: Lang) -> &'static Strings {

@@ -100,15 +100,32 @@ impl Widget for DemoPane<'_> {
             title.push_str(&format!("[{}] ", params.join(" ")));
         }
         let state = overall(v);
-        let status = if v.run == 0 {
-            format!(" {} ", s.press_space)
+        let speed = if v.paused {
+            format!("⏸ {} · {}x", s.paused, v.scale)
         } else {
+            format!("{}x", v.scale)
+        };
+        let status = if v.run == 0 {
+            if v.scale == 1.0 {
+                format!(" {} ", s.press_space)
+            } else {
+                format!(" {} · {speed} ", s.press_space)
+            }
+        } else if (v.scale - 1.0).abs() < 1e-9 && !v.paused {
             format!(
-                " {} {} {:.1} s · {}x ",
+                " {} {} {:.1} s · {speed} ",
                 state_mark(state),
                 state_text(state, s),
                 v.demo_time.as_secs_f64(),
-                v.scale
+            )
+        } else {
+            // Slowed down: demo time (what the figures use) and wall time.
+            format!(
+                " {} {} {:.1} s demo · {:.1} s wall · {speed} ",
+                state_mark(state),
+                state_text(state, s),
+                v.demo_time.as_secs_f64(),
+                v.wall_time.as_secs_f64(),
             )
         };
         let title_room = area.width.saturating_sub(status.width() as u16 + 2) as usize;
