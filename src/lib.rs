@@ -1,7 +1,9 @@
 //! concur: a terminal app that teaches concurrency with live, measured demos.
 
 pub mod app;
+pub mod config;
 pub mod demo;
+pub mod fsutil;
 pub mod lesson;
 pub mod plain;
 pub mod problem;

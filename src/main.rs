@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use concur::app::{App, run};
+use concur::config::{self, ConfigStore};
 use concur::demo::{self, HeadlessOptions, Params};
 use concur::lesson::{Catalog, Lang, Source, check::check};
 use concur::plain;
@@ -28,6 +29,13 @@ struct Cli {
     /// Language of the lessons and the app [default: from $LANG, else en]
     #[arg(long, value_enum, global = true)]
     lang: Option<LangArg>,
+    /// Start in presenter mode (big titles, no chrome; `p` toggles it)
+    #[arg(long)]
+    present: bool,
+    /// Colour theme: dark, light, high-contrast, mono, one of yours, or a
+    /// theme file's path [default: the last one chosen with T, or dark]
+    #[arg(long, value_name = "NAME|PATH")]
+    theme: Option<String>,
 }
 
 const KEYS_HELP: &str = "Keys: →/← l/h PgDn/PgUp step · ↓/↑ j/k scroll · Space start/stop the demo · \
@@ -168,7 +176,13 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Progress { json, reset }) => {
             show_progress(&Catalog::load(&source_of(cli.lessons)), json, reset)
         }
-        None => tui(cli.lesson, source_of(cli.lessons), lang),
+        None => tui(
+            cli.lesson,
+            source_of(cli.lessons),
+            lang,
+            cli.theme,
+            cli.present,
+        ),
     }
 }
 
@@ -341,19 +355,50 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn tui(lesson: Option<String>, source: Source, lang: Lang) -> anyhow::Result<ExitCode> {
+fn tui(
+    lesson: Option<String>,
+    source: Source,
+    lang: Lang,
+    theme: Option<String>,
+    present: bool,
+) -> anyhow::Result<ExitCode> {
     let catalog = Catalog::load(&source);
     let mut store = progress::default_dir()
         .map(|d| Store::in_dir(&d))
         .unwrap_or_else(Store::none);
     let (progress, warnings) = store.load();
-    let theme = if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
-        Theme::mono()
-    } else {
-        Theme::dark()
+    let mut settings = ConfigStore::in_dir(config::default_dir());
+    let (cfg, mut notices) = settings.load();
+    notices.extend(warnings);
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    // An explicit --theme wins, then NO_COLOR, then the last choice.
+    let wanted = theme
+        .clone()
+        .or_else(|| no_color.then(|| config::MONO.to_string()))
+        .or(cfg.theme)
+        .unwrap_or_else(|| "dark".into());
+    let chosen = match config::load_theme(&wanted, &settings) {
+        Ok(t) => t,
+        Err(p) if theme.is_some() => anyhow::bail!("{p}"),
+        Err(p) => {
+            notices.push(format!("{p}; using the dark theme"));
+            Theme::dark()
+        }
     };
-    let mut app = App::new(catalog, lang, theme, progress);
-    app.notices.extend(warnings);
+    let mut themes = Vec::new();
+    for name in config::theme_names(&settings) {
+        match config::load_theme(&name, &settings) {
+            Ok(t) => themes.push(t),
+            Err(p) => notices.push(format!("{p}; theme skipped")),
+        }
+    }
+    if !themes.iter().any(|t| t.name == chosen.name) {
+        themes.push(chosen.clone());
+    }
+    let mut app = App::new(catalog, lang, chosen, progress);
+    app.themes = themes;
+    app.present = present;
+    app.notices.extend(notices);
     let initial = match &lesson {
         Some(id) => app.open_lesson(id).with_context(|| {
             let ids: Vec<&str> = app.catalog.lessons.iter().map(|l| l.id.as_str()).collect();
@@ -361,6 +406,6 @@ fn tui(lesson: Option<String>, source: Source, lang: Lang) -> anyhow::Result<Exi
         })?,
         None => concur::app::Effect::redraw(),
     };
-    run::run(app, store, initial)?;
+    run::run(app, store, settings, initial)?;
     Ok(ExitCode::SUCCESS)
 }

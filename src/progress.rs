@@ -3,10 +3,11 @@
 //! moved aside, never silently overwritten.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::fsutil::{aside_path, write_atomic};
 
 pub const FILE_NAME: &str = "progress.json";
 const VERSION: u32 = 1;
@@ -139,7 +140,7 @@ impl Store {
         match serde_json::from_str::<Progress>(&text) {
             Ok(p) => (p, vec![]),
             Err(e) => {
-                let aside = aside_path(&path);
+                let aside = aside_path(&path, "corrupt");
                 match std::fs::rename(&path, &aside) {
                     Ok(()) => (
                         Progress::default(),
@@ -174,13 +175,7 @@ impl Store {
         if !path.exists() {
             return Ok(None);
         }
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let mut name = path.file_name().unwrap_or_default().to_os_string();
-        name.push(format!(".reset-{stamp}"));
-        let aside = path.with_file_name(name);
+        let aside = aside_path(path, "reset");
         std::fs::rename(path, &aside)?;
         Ok(Some(aside))
     }
@@ -190,33 +185,11 @@ impl Store {
         let Some(path) = &self.path else {
             return Ok(());
         };
-        let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
         let mut p = progress.clone();
         p.version = VERSION;
         let json = serde_json::to_string_pretty(&p).map_err(std::io::Error::other)?;
-        let tmp = dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
-        let result = (|| {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(json.as_bytes())?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, path)
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result
+        write_atomic(path, json.as_bytes())
     }
-}
-
-fn aside_path(path: &Path) -> PathBuf {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".corrupt-{stamp}"));
-    path.with_file_name(name)
 }
 
 #[cfg(test)]

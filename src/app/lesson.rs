@@ -3,7 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use crossterm::event::{MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::text::{Line, Span};
@@ -44,6 +44,12 @@ pub struct LessonState {
     pub demo: Option<DemoView>,
     /// Set when the step's demo id does not exist.
     pub missing_demo: Option<String>,
+    /// `g` typed: the step number being typed.
+    pub goto: Option<String>,
+    /// `o`: the table of contents is open, this step selected.
+    pub toc: Option<usize>,
+    /// When the lesson was opened (the presenter's clock).
+    pub opened_at: std::time::Instant,
     cache: RefCell<TextCache>,
     /// How far the text can scroll at the last drawn size.
     max_scroll: Cell<usize>,
@@ -58,6 +64,9 @@ impl LessonState {
             scroll: 0,
             demo: None,
             missing_demo: None,
+            goto: None,
+            toc: None,
+            opened_at: std::time::Instant::now(),
             cache: RefCell::default(),
             max_scroll: Cell::new(0),
         };
@@ -181,6 +190,14 @@ impl LessonState {
                 },
                 _ => Effect::none(),
             },
+            Action::GoTo => {
+                self.goto = Some(String::new());
+                Effect::redraw()
+            }
+            Action::Contents => {
+                self.toc = Some(self.step);
+                Effect::redraw()
+            }
             Action::InjectFailure => match &mut self.demo {
                 Some(view) => {
                     let info = view.info;
@@ -194,6 +211,88 @@ impl LessonState {
             },
             _ => Effect::none(),
         }
+    }
+
+    /// Keys for the go-to prompt and the table of contents, while open.
+    pub fn on_overlay_key(
+        &mut self,
+        key: &KeyEvent,
+        lesson: &Lesson,
+        lang: Lang,
+    ) -> Option<Effect> {
+        if let Some(typed) = &mut self.goto {
+            let effect = match key.code {
+                KeyCode::Char(c) if c.is_ascii_digit() => {
+                    typed.push(c);
+                    let n: usize = typed.parse().unwrap_or(0);
+                    // Jump as soon as no longer number could be meant.
+                    if n * 10 > self.steps {
+                        self.goto = None;
+                        self.jump(n, lesson, lang)
+                    } else {
+                        Effect::redraw()
+                    }
+                }
+                KeyCode::Char('g') if typed.is_empty() => {
+                    self.goto = None;
+                    let mut e = self.go_to(0, lesson, lang);
+                    e.redraw = true;
+                    e
+                }
+                KeyCode::Backspace => {
+                    typed.pop();
+                    Effect::redraw()
+                }
+                KeyCode::Enter => {
+                    let n: usize = typed.parse().unwrap_or(0);
+                    self.goto = None;
+                    self.jump(n, lesson, lang)
+                }
+                _ => {
+                    self.goto = None;
+                    Effect::redraw()
+                }
+            };
+            return Some(effect);
+        }
+        let selected = self.toc?;
+        let effect = match key.code {
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.toc = Some(selected.saturating_sub(1));
+                Effect::redraw()
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.toc = Some((selected + 1).min(self.steps.saturating_sub(1)));
+                Effect::redraw()
+            }
+            KeyCode::Enter | KeyCode::Right | KeyCode::Char('l') => {
+                self.toc = None;
+                let mut e = self.go_to(selected, lesson, lang);
+                e.redraw = true;
+                e
+            }
+            KeyCode::Char(c @ '1'..='9') => {
+                self.toc = None;
+                self.jump(c as usize - '0' as usize, lesson, lang)
+            }
+            KeyCode::Char('q') => return None,
+            _ => {
+                self.toc = None;
+                Effect::redraw()
+            }
+        };
+        Some(effect)
+    }
+
+    /// Goes to step `n` (1-based) if there is one.
+    fn jump(&mut self, n: usize, lesson: &Lesson, lang: Lang) -> Effect {
+        let mut e = if (1..=self.steps).contains(&n) {
+            self.go_to(n - 1, lesson, lang)
+        } else {
+            Effect::none()
+        };
+        e.redraw = true;
+        e
     }
 
     pub fn on_mouse(&mut self, m: MouseEvent) -> Effect {
@@ -278,6 +377,10 @@ pub fn render(app: &App, state: &LessonState, area: Rect, buf: &mut Buffer) {
     let s = app.strings();
     let set = &app.catalog.lessons[state.index];
     let lesson = set.get(app.lang);
+    if app.present {
+        super::present::render_lesson(app, state, lesson, area, buf);
+        return;
+    }
     let [header, body, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),

@@ -5,6 +5,7 @@
 pub mod home;
 pub mod keys;
 pub mod lesson;
+pub mod present;
 pub mod quiz;
 pub mod run;
 pub mod strings;
@@ -47,6 +48,8 @@ pub struct Effect {
     pub redraw: bool,
     pub quit: bool,
     pub save_progress: bool,
+    /// The settings (theme) changed: write the config file.
+    pub save_config: bool,
     pub demo: Option<DemoCommand>,
 }
 
@@ -96,11 +99,19 @@ pub struct App {
     pub catalog: Catalog,
     pub lang: Lang,
     pub theme: Theme,
+    /// Every theme `T` cycles through (loaded at start-up).
+    pub themes: Vec<Theme>,
     pub screen: Screen,
     pub help: bool,
     pub progress: Progress,
     /// Warnings for the user (progress file, catalog problems), newest last.
     pub notices: Vec<String>,
+    /// Presenter mode: big titles, no chrome, the demo gets the room.
+    pub present: bool,
+    /// `b`: the screen is blank until any key.
+    pub blank: bool,
+    /// Fixes the presenter's clock, for reproducible snapshots.
+    pub clock_override: Option<std::time::Duration>,
 }
 
 impl App {
@@ -108,12 +119,21 @@ impl App {
         App {
             catalog,
             lang,
+            themes: vec![theme.clone()],
             theme,
             screen: Screen::Home(HomeState::default()),
             help: false,
             progress,
             notices: Vec::new(),
+            present: false,
+            blank: false,
+            clock_override: None,
         }
+    }
+
+    /// The presenter's clock shows seconds: the loop must wake once a second.
+    pub fn wants_tick(&self) -> bool {
+        self.present && !self.blank && matches!(self.screen, Screen::Lesson(_))
     }
 
     pub fn strings(&self) -> &'static Strings {
@@ -228,6 +248,22 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Effect {
+        if self.blank {
+            self.blank = false;
+            return Effect::redraw();
+        }
+        if !self.help
+            && let Screen::Lesson(l) = &mut self.screen
+        {
+            let lesson = self.catalog.lessons[l.index].get(self.lang);
+            if let Some(effect) = l.on_overlay_key(&key, lesson, self.lang) {
+                if l.goto.is_none() && l.toc.is_none() {
+                    let id = self.catalog.lessons[l.index].id.clone();
+                    self.progress.lesson_mut(&id).step = l.step;
+                }
+                return effect;
+            }
+        }
         let action = keys::action_for(&key, self.context());
         if self.help {
             // Any key closes help; quitting still quits.
@@ -248,6 +284,15 @@ impl App {
                 return Effect::redraw();
             }
             Action::SwitchLang => return self.switch_lang(),
+            Action::NextTheme => return self.next_theme(),
+            Action::TogglePresent => {
+                self.present = !self.present;
+                return Effect::redraw();
+            }
+            Action::Blank => {
+                self.blank = true;
+                return Effect::redraw();
+            }
             _ => {}
         }
         match &mut self.screen {
@@ -329,6 +374,20 @@ impl App {
         effect
     }
 
+    fn next_theme(&mut self) -> Effect {
+        if self.themes.len() < 2 {
+            return Effect::none();
+        }
+        let at = self.themes.iter().position(|t| t.name == self.theme.name);
+        let next = at.map_or(0, |i| (i + 1) % self.themes.len());
+        self.theme = self.themes[next].clone();
+        Effect {
+            redraw: true,
+            save_config: true,
+            ..Default::default()
+        }
+    }
+
     fn switch_lang(&mut self) -> Effect {
         self.lang = match self.lang {
             Lang::En => Lang::Zh,
@@ -349,6 +408,9 @@ impl App {
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
         buf.set_style(area, self.theme.text().bg(self.theme.background));
+        if self.blank {
+            return;
+        }
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
             crate::ui::too_small::render(
                 self.strings().too_small,
@@ -369,6 +431,10 @@ impl Widget for &App {
                     quiz::render(self, q, quiz, set.get(self.lang), area, buf);
                 }
             }
+        }
+        if let Screen::Lesson(l) = &self.screen {
+            let lesson = self.catalog.lessons[l.index].get(self.lang);
+            present::render_overlays(self, l, lesson, area, buf);
         }
         if self.help {
             crate::ui::help::render(

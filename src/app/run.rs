@@ -8,16 +8,24 @@ use crossbeam_channel::{Receiver, Sender};
 use crossterm::event::{self, Event};
 
 use super::{App, DemoCommand, Effect, Msg};
+use crate::config::{Config, ConfigStore};
 use crate::demo::{self, DemoRun, sink};
 use crate::progress::{Progress, Store};
 use crate::terminal;
 
 /// The fastest a running demo is redrawn.
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(33);
+/// How often the presenter's clock is redrawn.
+const TICK: Duration = Duration::from_secs(1);
 /// How long to wait for a message when nothing needs drawing.
 const IDLE_WAIT: Duration = Duration::from_secs(3600);
 
-pub fn run(mut app: App, store: Store, initial: Effect) -> anyhow::Result<()> {
+pub fn run(
+    mut app: App,
+    store: Store,
+    settings: ConfigStore,
+    initial: Effect,
+) -> anyhow::Result<()> {
     let (mut term, guard) = terminal::init()?;
     let (tx, rx) = crossbeam_channel::unbounded::<Msg>();
     spawn_input(tx.clone());
@@ -43,6 +51,14 @@ pub fn run(mut app: App, store: Store, initial: Effect) -> anyhow::Result<()> {
             quit |= effect.quit;
             if effect.save_progress {
                 writer.save(&app.progress);
+            }
+            if effect.save_config {
+                let config = Config {
+                    theme: Some(app.theme.name.clone()),
+                };
+                if let Err(e) = settings.save(&config) {
+                    app.notices.push(format!("cannot save the settings: {e}"));
+                }
             }
             match effect.demo {
                 Some(DemoCommand::Start { id, params, scale }) => {
@@ -93,6 +109,11 @@ pub fn run(mut app: App, store: Store, initial: Effect) -> anyhow::Result<()> {
         }
         let timeout = if dirty {
             FRAME_INTERVAL.saturating_sub(last_draw.elapsed())
+        } else if app.wants_tick() {
+            // The presenter's clock: wake when its seconds change.
+            TICK.saturating_sub(Duration::from_nanos(
+                (last_draw.elapsed().as_nanos() % TICK.as_nanos()) as u64,
+            ))
         } else {
             IDLE_WAIT
         };
@@ -100,7 +121,10 @@ pub fn run(mut app: App, store: Store, initial: Effect) -> anyhow::Result<()> {
             recv(rx) -> m => m.ok(),
             recv(stream.events) -> ev => ev.ok().map(Msg::Demo),
             recv(stream.lifecycle) -> ev => ev.ok().map(Msg::Demo),
-            default(timeout) => None,
+            default(timeout) => {
+                dirty |= app.wants_tick();
+                None
+            }
         };
         // Take everything that is waiting before drawing again. A lane sends
         // its last figures before its Done, on the other channel: apply
