@@ -16,7 +16,12 @@ fn spawn(extra: &[&str], data: &std::path::Path) -> Pty {
     let mut args = vec!["--lessons", dir.as_str(), "--lang", "en"];
     args.extend_from_slice(extra);
     let data = data.display().to_string();
-    Pty::spawn(&args, &[("XDG_DATA_HOME", data.as_str())], 100, 30)
+    Pty::spawn(
+        &args,
+        &[("XDG_DATA_HOME", data.as_str()), ("XDG_CONFIG_HOME", data.as_str())],
+        100,
+        30,
+    )
 }
 
 /// The frame counters shown in the left and right lane of the demo pane.
@@ -104,7 +109,11 @@ fn a_panic_restores_the_terminal_and_reports() {
     let d = data.path().display().to_string();
     let mut p = Pty::spawn(
         &["--lessons", dir.as_str()],
-        &[("XDG_DATA_HOME", d.as_str()), ("CONCUR_TEST_PANIC", "1")],
+        &[
+            ("XDG_DATA_HOME", d.as_str()),
+            ("XDG_CONFIG_HOME", d.as_str()),
+            ("CONCUR_TEST_PANIC", "1"),
+        ],
         100,
         30,
     );
