@@ -18,7 +18,10 @@ fn spawn(extra: &[&str], data: &std::path::Path) -> Pty {
     let data = data.display().to_string();
     Pty::spawn(
         &args,
-        &[("XDG_DATA_HOME", data.as_str()), ("XDG_CONFIG_HOME", data.as_str())],
+        &[
+            ("XDG_DATA_HOME", data.as_str()),
+            ("XDG_CONFIG_HOME", data.as_str()),
+        ],
         100,
         30,
     )
@@ -223,4 +226,58 @@ fn a_corrupt_progress_file_is_set_aside_with_a_warning() {
         .collect();
     assert_eq!(kept.len(), 1);
     assert_eq!(std::fs::read_to_string(kept[0].path()).unwrap(), "{ broken");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn editing_a_lesson_redraws_it_and_a_broken_edit_keeps_the_last_good_text() {
+    let data = tempfile::tempdir().unwrap();
+    let lessons = data.path().join("lessons");
+    copy_dir(&fixture_dir(), &lessons);
+    let file = lessons.join("en/01-sample.md");
+    let d = data.path().display().to_string();
+    let dir = lessons.display().to_string();
+    let mut p = Pty::spawn(
+        &["--lessons", &dir, "--lang", "en", "--lesson", "sample"],
+        &[("XDG_DATA_HOME", &d), ("XDG_CONFIG_HOME", &d)],
+        100,
+        30,
+    );
+    p.wait_text("Waiting, two ways", LONG);
+    let original = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        original.replace("Waiting, two ways", "Waiting, edited live"),
+    )
+    .unwrap();
+    p.wait_text("Waiting, edited live", LONG);
+    // Break it: the error is shown, the last good text stays.
+    let broken = original
+        .replace("Waiting, two ways", "Waiting, edited live")
+        .replacen("order = 1\n", "order = \"one\"\n", 1);
+    std::fs::write(&file, broken).unwrap();
+    p.wait_text("01-sample.md:4:", LONG);
+    let screen = p.screen();
+    assert!(screen.contains("Waiting, edited live"), "{screen}");
+    assert!(screen.contains("last good version"), "{screen}");
+    // Fix it again: the error goes away.
+    std::fs::write(&file, &original).unwrap();
+    p.wait_for("the error to clear", LONG, |s| {
+        s.contains("Waiting, two ways") && !s.contains("01-sample.md:4:")
+    });
+    p.send("q");
+    assert!(p.wait_exit(LONG));
+    p.assert_restored();
 }

@@ -86,6 +86,14 @@ impl LessonState {
         }
     }
 
+    /// The lesson was read again: same step, new text, demo kept.
+    pub fn refresh(&mut self, index: usize, step: usize, lesson: &Lesson) {
+        self.index = index;
+        self.steps = lesson.steps.len();
+        self.step = step;
+        *self.cache.borrow_mut() = TextCache::default();
+    }
+
     /// The language changed: new text, and lane titles in that language.
     pub fn relocalize(&mut self, lesson: &Lesson, lang: Lang) {
         self.steps = lesson.steps.len();
@@ -425,6 +433,29 @@ pub fn render(app: &App, state: &LessonState, area: Rect, buf: &mut Buffer) {
         (body, None)
     };
 
+    // A broken edit: say where, and keep showing the last good version.
+    let problems: Vec<String> = app
+        .catalog
+        .problems
+        .iter()
+        .filter(|p| set.by_lang.values().any(|l| l.path == p.path))
+        .map(|p| format!("⚠ {p} ({})", s.last_good))
+        .collect();
+    let text_area = if problems.is_empty() {
+        text_area
+    } else {
+        let lines: Vec<Line> = problems
+            .iter()
+            .flat_map(|p| {
+                crate::ui::wrap::wrap_runs(&[(p.clone(), t.bad())], text_area.width as usize)
+            })
+            .collect();
+        let h = (lines.len() as u16).min(text_area.height / 2);
+        let [banner, rest] =
+            Layout::vertical([Constraint::Length(h), Constraint::Fill(1)]).areas(text_area);
+        Paragraph::new(lines).render(banner, buf);
+        rest
+    };
     render_text(app, state, lesson, text_area, buf);
 
     if let Some(demo_area) = demo_area {

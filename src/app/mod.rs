@@ -9,6 +9,7 @@ pub mod present;
 pub mod quiz;
 pub mod run;
 pub mod strings;
+pub mod watch;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::buffer::Buffer;
@@ -40,6 +41,8 @@ pub enum Msg {
     Notice(String),
     /// SIGTERM, SIGHUP or SIGINT.
     Terminate,
+    /// The lessons directory changed and was read again.
+    Reloaded(Box<Catalog>),
 }
 
 /// What the event loop must do after an update.
@@ -225,6 +228,7 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Effect {
         match msg {
             Msg::Terminate => Effect::quit(),
+            Msg::Reloaded(catalog) => self.reload(*catalog),
             Msg::Resize => Effect::redraw(),
             Msg::Notice(n) => {
                 self.notices.push(n);
@@ -371,6 +375,84 @@ impl App {
             effect.demo = Some(DemoCommand::Stop);
         }
         effect.save_progress = true;
+        effect
+    }
+
+    /// Takes a freshly read catalog. A lesson whose file is now broken keeps
+    /// its last good version (and the problem is shown); the screen stays on
+    /// the same lesson and step where they still exist.
+    fn reload(&mut self, mut fresh: Catalog) -> Effect {
+        let broken: Vec<&str> = fresh.problems.iter().map(|p| p.path.as_str()).collect();
+        for old in &self.catalog.lessons {
+            for (lang, lesson) in &old.by_lang {
+                if !broken.contains(&lesson.path.as_str()) {
+                    continue;
+                }
+                match fresh.lessons.iter_mut().find(|s| s.id == old.id) {
+                    Some(set) => {
+                        set.by_lang.entry(*lang).or_insert_with(|| lesson.clone());
+                    }
+                    None => {
+                        let mut kept = old.clone();
+                        kept.by_lang.retain(|l, _| l == lang);
+                        fresh.lessons.push(kept);
+                    }
+                }
+            }
+        }
+        fresh
+            .lessons
+            .sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.id.cmp(&b.id)));
+        let current = match &self.screen {
+            Screen::Lesson(l) => Some((self.catalog.lessons[l.index].id.clone(), l.step)),
+            Screen::Quiz(q) => Some((self.catalog.lessons[q.lesson].id.clone(), q.return_step)),
+            Screen::Home(_) => None,
+        };
+        let running = self.demo_running();
+        let old_slot = match &self.screen {
+            Screen::Lesson(l) => self.catalog.lessons[l.index]
+                .get(self.lang)
+                .steps
+                .get(l.step)
+                .and_then(|s| s.demo.clone()),
+            _ => None,
+        };
+        self.catalog = fresh;
+        let mut effect = Effect::redraw();
+        match current.and_then(|(id, step)| Some((self.catalog.index_of(&id)?, step))) {
+            Some((index, step)) => {
+                let lesson = self.catalog.lessons[index].get(self.lang);
+                let step = step.min(lesson.steps.len().saturating_sub(1));
+                let same_demo = lesson.steps[step].demo == old_slot;
+                match &mut self.screen {
+                    Screen::Lesson(l) if same_demo => l.refresh(index, step, lesson),
+                    _ => {
+                        let scroll = match &self.screen {
+                            Screen::Lesson(l) => l.scroll,
+                            _ => 0,
+                        };
+                        let mut state = LessonState::new(index, step, lesson, self.lang);
+                        state.scroll = scroll;
+                        self.screen = Screen::Lesson(Box::new(state));
+                        if running {
+                            effect.demo = Some(DemoCommand::Stop);
+                        }
+                    }
+                }
+            }
+            None => {
+                if running {
+                    effect.demo = Some(DemoCommand::Stop);
+                }
+                let selected = match &self.screen {
+                    Screen::Home(h) => h.selected,
+                    _ => 0,
+                };
+                self.screen = Screen::Home(HomeState {
+                    selected: selected.min(self.catalog.lessons.len().saturating_sub(1)),
+                });
+            }
+        }
         effect
     }
 

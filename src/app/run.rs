@@ -10,6 +10,7 @@ use crossterm::event::{self, Event};
 use super::{App, DemoCommand, Effect, Msg};
 use crate::config::{Config, ConfigStore};
 use crate::demo::{self, DemoRun, sink};
+use crate::lesson::Source;
 use crate::progress::{Progress, Store};
 use crate::terminal;
 
@@ -35,6 +36,17 @@ pub fn run(
     crate::ui::highlight::warm_up(move || {
         let _ = redraw.send(Msg::Resize);
     });
+    let _watch = match &app.catalog.source {
+        Source::Dir(dir) => match super::watch::watch(dir.clone(), tx.clone()) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                app.notices
+                    .push(format!("cannot watch {} for changes: {e}", dir.display()));
+                None
+            }
+        },
+        Source::Builtin => None,
+    };
     let (senders, stream) = sink::channels();
     let mut current: Option<DemoRun> = None;
 

@@ -31,6 +31,7 @@ pub struct Strings {
     pub translation_missing: &'static str,
     pub quiz: &'static str,
     pub paused: &'static str,
+    pub last_good: &'static str,
 }
 
 pub static EN: Strings = Strings {
@@ -61,6 +62,7 @@ pub static EN: Strings = Strings {
     translation_missing: "not translated yet: shown in English",
     quiz: "quiz",
     paused: "paused",
+    last_good: "showing the last good version",
 };
 
 pub static ZH: Strings = Strings {
@@ -91,6 +93,7 @@ pub static ZH: Strings = Strings {
     translation_missing: "尚未翻译：显示英文版",
     quiz: "测验",
     paused: "已暂停",
+    last_good: "显示上一个正确的版本",
 };
 
 pub fn strings(lang: Lang) -> &'static Strings {
