@@ -9,5 +9,6 @@ pub mod plain;
 pub mod problem;
 pub mod progress;
 pub mod quiz;
+pub mod record;
 pub mod terminal;
 pub mod ui;

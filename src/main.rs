@@ -102,6 +102,9 @@ struct DemoArgs {
     /// callbacks: the variant in which a callback forgets to check the error
     #[arg(long)]
     forget_check: bool,
+    /// Record what --plain draws into an asciinema v2 file (asciinema play FILE)
+    #[arg(long, value_name = "FILE.cast", conflicts_with = "json")]
+    record: Option<PathBuf>,
     /// Set a demo parameter (repeatable), e.g. -p call_ms=1000
     #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = Params::parse_assignment)]
     params: Vec<(String, String)>,
@@ -345,7 +348,14 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         );
         outcome
     } else {
-        plain::run_plain(d, params, opts)
+        let cast = match &args.record {
+            Some(path) => Some(
+                concur::record::CastTerm::create(path, &format!("concur demo {id}"))
+                    .with_context(|| format!("creating {}", path.display()))?,
+            ),
+            None => None,
+        };
+        plain::run_plain(d, params, opts, cast.as_ref())
     };
     let failed = outcome.view.lanes.iter().any(|l| l.error.is_some());
     Ok(if failed {

@@ -3,12 +3,13 @@
 
 use std::collections::HashMap;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 use serde_json::{Map, Value, json};
 
 use crate::demo::{
     Demo, DemoEvent, DemoView, EventKind, HeadlessOptions, LaneState, Outcome, Params, run_headless,
 };
+use crate::record::CastTerm;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -57,9 +58,19 @@ fn number(x: f64) -> Value {
     }
 }
 
-/// Runs a demo and draws it live with one indicatif line per lane.
-pub fn run_plain(demo: &dyn Demo, params: Params, opts: HeadlessOptions) -> Outcome {
-    let mp = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(20));
+/// Runs a demo and draws it live with one indicatif line per lane; with
+/// `record`, everything drawn also goes into an asciinema cast.
+pub fn run_plain(
+    demo: &dyn Demo,
+    params: Params,
+    opts: HeadlessOptions,
+    record: Option<&CastTerm>,
+) -> Outcome {
+    let target = match record {
+        Some(cast) => ProgressDrawTarget::term_like_with_hz(Box::new(cast.clone()), 20),
+        None => ProgressDrawTarget::stderr_with_hz(20),
+    };
+    let mp = MultiProgress::with_draw_target(target);
     let style = ProgressStyle::with_template("{prefix:.bold} {msg}")
         .unwrap_or_else(|_| ProgressStyle::default_spinner());
     let info = demo.info();
@@ -89,10 +100,12 @@ pub fn run_plain(demo: &dyn Demo, params: Params, opts: HeadlessOptions) -> Outc
             }
             EventKind::Log(line) => {
                 let text = format!("{:>7.3}s [{name}] {line}", ev.demo_at.as_secs_f64());
-                if hidden {
-                    println!("{text}");
-                } else {
-                    mp.suspend(|| eprintln!("{text}"));
+                match record {
+                    Some(cast) => mp.suspend(|| {
+                        let _ = cast.write_line(&text);
+                    }),
+                    None if hidden => println!("{text}"),
+                    None => mp.suspend(|| eprintln!("{text}")),
                 }
                 last_line.insert(ev.lane, line.clone());
             }
@@ -111,35 +124,53 @@ pub fn run_plain(demo: &dyn Demo, params: Params, opts: HeadlessOptions) -> Outc
         }
     }
     let _ = mp.clear();
-    print_summary(&outcome);
+    let summary = summary(&outcome);
+    print!("{summary}");
+    if let Some(cast) = record {
+        let _ = cast.emit(&summary.replace('\n', "\r\n"));
+        let _ = cast.finish();
+    }
     outcome
 }
 
-fn print_summary(outcome: &Outcome) {
+fn summary(outcome: &Outcome) -> String {
+    use std::fmt::Write;
     let v = &outcome.view;
-    println!(
-        "{} — {:.2} s{}",
+    let mut out = String::new();
+    let slow = if (v.scale - 1.0).abs() > 1e-9 {
+        format!(
+            " wall, {:.2} s demo time at {}x",
+            v.demo_time.as_secs_f64(),
+            v.scale
+        )
+    } else {
+        String::new()
+    };
+    let cut = if outcome.completed {
+        ""
+    } else {
+        " (stopped at the time limit)"
+    };
+    let _ = writeln!(
+        out,
+        "{} — {:.2} s{slow}{cut}",
         v.info.id,
-        outcome.wall.as_secs_f64(),
-        if outcome.completed {
-            ""
-        } else {
-            " (stopped at the time limit)"
-        }
+        outcome.wall.as_secs_f64()
     );
     for lane in &v.lanes {
         let status = lane.status.as_deref().unwrap_or("");
-        println!("  {} [{:?}] {status}", lane.name, lane.state);
+        let _ = writeln!(out, "  {} [{:?}] {status}", lane.name, lane.state);
         if let Some(err) = &lane.error {
-            println!("    error: {err}");
+            let _ = writeln!(out, "    error: {err}");
         }
         for m in &lane.metrics {
-            println!("    {:<20} {}", m.name, m.unit.format(m.value));
+            let _ = writeln!(out, "    {:<20} {}", m.name, m.unit.format(m.value));
         }
     }
     if v.dropped > 0 {
-        println!("  ({} events dropped)", v.dropped);
+        let _ = writeln!(out, "  ({} events dropped)", v.dropped);
     }
+    out
 }
 
 /// Parses `--seconds`: a positive number of seconds.
