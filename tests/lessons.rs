@@ -81,3 +81,48 @@ fn quizzes_are_big_enough_and_demo_lessons_have_predict_questions() {
         }
     }
 }
+
+#[test]
+fn the_whole_curriculum_is_there_in_order() {
+    let c = Catalog::builtin();
+    let ids: Vec<&str> = c.lessons.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "concurrency-vs-parallelism",
+            "io-models",
+            "callbacks-vs-coroutines",
+            "threads-vs-coroutines",
+            "event-loop",
+            "futures-and-tasks",
+            "semaphores",
+            "executors",
+            "servers",
+            "async-world",
+        ]
+    );
+}
+
+/// Rows the text area has at 100x30: the whole body without a demo, the
+/// part above the demo with one.
+const TEXT_ROWS: usize = 28;
+const TEXT_ROWS_BESIDE_DEMO: usize = 12;
+
+#[test]
+fn every_step_fits_a_100x30_terminal() {
+    let c = Catalog::builtin();
+    let theme = concur::ui::theme::Theme::mono();
+    let mut too_long = Vec::new();
+    for set in &c.lessons {
+        for lesson in set.by_lang.values() {
+            for (i, step) in lesson.steps.iter().enumerate() {
+                let lines = concur::ui::markdown::render_blocks(&step.blocks, 96, &theme).len();
+                let room = if step.demo.is_some() { TEXT_ROWS_BESIDE_DEMO } else { TEXT_ROWS };
+                if lines > room {
+                    too_long.push(format!("{} step {} ({}): {lines} > {room}", lesson.path, i + 1, step.title));
+                }
+            }
+        }
+    }
+    assert!(too_long.is_empty(), "{too_long:#?}");
+}
