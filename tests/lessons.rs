@@ -117,9 +117,18 @@ fn every_step_fits_a_100x30_terminal() {
         for lesson in set.by_lang.values() {
             for (i, step) in lesson.steps.iter().enumerate() {
                 let lines = concur::ui::markdown::render_blocks(&step.blocks, 96, &theme).len();
-                let room = if step.demo.is_some() { TEXT_ROWS_BESIDE_DEMO } else { TEXT_ROWS };
+                let room = if step.demo.is_some() {
+                    TEXT_ROWS_BESIDE_DEMO
+                } else {
+                    TEXT_ROWS
+                };
                 if lines > room {
-                    too_long.push(format!("{} step {} ({}): {lines} > {room}", lesson.path, i + 1, step.title));
+                    too_long.push(format!(
+                        "{} step {} ({}): {lines} > {room}",
+                        lesson.path,
+                        i + 1,
+                        step.title
+                    ));
                 }
             }
         }
