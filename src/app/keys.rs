@@ -341,6 +341,15 @@ pub static BINDINGS: &[Binding] = &[
         hint: Some(("1-9", "pick", "选择")),
     },
     Binding {
+        action: Action::Choose(0),
+        keys: &[],
+        label: "1-9",
+        en: "demos with many lanes: show lane N beside the last one",
+        zh: "多泳道的演示：把第 N 条泳道和上一条并排显示",
+        contexts: LESSON,
+        hint: None,
+    },
+    Binding {
         action: Action::Select,
         keys: &[(KeyCode::Char(' '), NONE)],
         label: "Space",
@@ -395,7 +404,7 @@ pub static BINDINGS: &[Binding] = &[
 pub fn action_for(key: &KeyEvent, ctx: Context) -> Option<Action> {
     // Shift is implied by the character itself for letters and symbols.
     let mods = key.modifiers - KeyModifiers::SHIFT;
-    if ctx == Context::Quiz
+    if matches!(ctx, Context::Quiz | Context::Lesson)
         && mods.is_empty()
         && let KeyCode::Char(c @ '1'..='9') = key.code
     {
@@ -462,7 +471,11 @@ mod tests {
             action_for(&key(KeyCode::Char('3')), Context::Quiz),
             Some(Action::Choose(3))
         );
-        assert_eq!(action_for(&key(KeyCode::Char('3')), Context::Lesson), None);
+        assert_eq!(
+            action_for(&key(KeyCode::Char('3')), Context::Lesson),
+            Some(Action::Choose(3))
+        );
+        assert_eq!(action_for(&key(KeyCode::Char('3')), Context::Home), None);
         assert_eq!(
             action_for(&key(KeyCode::Backspace), Context::Quiz),
             Some(Action::Undo)

@@ -198,6 +198,17 @@ impl LessonState {
                 },
                 _ => Effect::none(),
             },
+            Action::Choose(n) => {
+                let shown = self
+                    .demo
+                    .as_mut()
+                    .is_some_and(|v| v.show_lane(n as usize - 1));
+                if shown {
+                    Effect::redraw()
+                } else {
+                    Effect::none()
+                }
+            }
             Action::GoTo => {
                 self.goto = Some(String::new());
                 Effect::redraw()
@@ -424,7 +435,13 @@ pub fn render(app: &App, state: &LessonState, area: Rect, buf: &mut Buffer) {
                 Layout::horizontal([Constraint::Percentage(40), Constraint::Fill(1)]).areas(body);
             (a, Some(b))
         } else {
-            let demo_h = (body.height * 11 / 20).max(12);
+            // A table of many lanes needs more of the screen.
+            let many = state.demo.as_ref().is_some_and(|d| d.lanes.len() > 2);
+            let demo_h = if many {
+                body.height * 7 / 10
+            } else {
+                (body.height * 11 / 20).max(12)
+            };
             let [a, b] =
                 Layout::vertical([Constraint::Fill(1), Constraint::Length(demo_h)]).areas(body);
             (a, Some(b))

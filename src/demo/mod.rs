@@ -11,10 +11,12 @@ pub mod probe;
 pub mod runner;
 pub mod sink;
 pub mod stats;
+pub mod turns;
 pub mod view;
 
 pub mod callbacks;
 pub mod file_io;
+pub mod io_models;
 pub mod parallel;
 mod spinner;
 
@@ -92,6 +94,7 @@ static DEMOS: &[&dyn Demo] = &[
     &parallel::ParallelDemo,
     &file_io::FileIoDemo,
     &callbacks::CallbacksDemo,
+    &io_models::IoModelsDemo,
 ];
 
 /// Every demo, in the order `concur demo --list` shows them.

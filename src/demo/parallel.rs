@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::lane::{LaneResult, spawn_async_lane, spawn_lane, thread_name};
+use super::turns::{HandOver, Turn};
 use super::{
     Cancelled, Demo, DemoCtx, DemoInfo, ErrorReport, LaneCtx, LaneError, LaneInfo, ParamInfo, Span,
     SpanState, Unit,
@@ -96,42 +97,6 @@ impl Plan {
             chunks: p.u64_or("chunks", 5).clamp(1, 50) as usize,
             chunk: Duration::from_millis(p.u64_or("chunk_ms", 100).clamp(1, 2000)),
         }
-    }
-}
-
-/// Passes the cores from the first lane to the second.
-#[derive(Default)]
-struct Turn {
-    done: Mutex<bool>,
-    cv: Condvar,
-}
-
-impl Turn {
-    fn hand_over(&self) {
-        *self.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.cv.notify_all();
-    }
-
-    fn wait(&self, lane: &LaneCtx) -> Result<(), Cancelled> {
-        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
-        while !*done {
-            lane.cancel.check()?;
-            done = self
-                .cv
-                .wait_timeout(done, Duration::from_millis(25))
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-        Ok(())
-    }
-}
-
-/// Makes a lane's turn end even when the lane fails or is stopped.
-struct HandOver(Arc<Turn>);
-
-impl Drop for HandOver {
-    fn drop(&mut self) {
-        self.0.hand_over();
     }
 }
 

@@ -133,6 +133,8 @@ pub struct DemoView {
     pub wall_time: Duration,
     pub scale: f64,
     pub paused: bool,
+    /// With more than two lanes: the two drawn side by side.
+    pub shown: [usize; 2],
 }
 
 impl DemoView {
@@ -151,7 +153,18 @@ impl DemoView {
             wall_time: Duration::ZERO,
             scale: 1.0,
             paused: false,
+            shown: [0, 1],
         }
+    }
+
+    /// Shows lane `i` beside the one picked before it.
+    pub fn show_lane(&mut self, i: usize) -> bool {
+        if i >= self.lanes.len() || self.shown.contains(&i) {
+            return false;
+        }
+        self.shown = [self.shown[1], i];
+        self.shown.sort_unstable();
+        true
     }
 
     /// Clears everything for a new run.

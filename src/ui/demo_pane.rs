@@ -11,6 +11,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::code_pane::CodePane;
 use super::lag_meter::LagMeter;
+use super::lane_table::LaneTable;
 use super::theme::Theme;
 use super::timeline::Timeline;
 use super::wrap::truncate;
@@ -158,8 +159,20 @@ impl Widget for DemoPane<'_> {
         };
         let [lanes_area, tl_area] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(tl_height)]).areas(inner);
-        let lanes = Layout::horizontal(vec![Constraint::Fill(1); v.lanes.len()]).split(lanes_area);
-        for (i, (lane, rect)) in v.lanes.iter().zip(lanes.iter()).enumerate() {
+        // Many lanes: a table of all of them, and two side by side (keys 1-9).
+        let (shown, lanes_area): (Vec<usize>, Rect) = if v.lanes.len() > 2 {
+            let table_h = (v.lanes.len() as u16 + 1).min(lanes_area.height / 2);
+            let [table, rest] =
+                Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)])
+                    .areas(lanes_area);
+            LaneTable { view: v, theme: t }.render(table, buf);
+            (v.shown.to_vec(), rest)
+        } else {
+            ((0..v.lanes.len()).collect(), lanes_area)
+        };
+        let rects = Layout::horizontal(vec![Constraint::Fill(1); shown.len()]).split(lanes_area);
+        for (&i, rect) in shown.iter().zip(rects.iter()) {
+            let Some(lane) = v.lanes.get(i) else { continue };
             LanePane {
                 lane,
                 code: v.info.lanes.get(i).map_or("", |l| l.code),
@@ -417,4 +430,70 @@ fn knows_rows<'a>(lane: &LaneView, width: u16, t: &Theme) -> Vec<Line<'a>> {
             ])
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::strings::EN;
+    use crate::demo::{DemoEvent, EventKind, Params};
+    use std::time::Duration;
+
+    #[test]
+    fn syscall_trace_beside_the_five_model_table() {
+        let info = crate::demo::find("io-models").unwrap().info();
+        let mut v = DemoView::new(info, Params::new(), false);
+        v.reset(1);
+        let mut ev = |lane, kind| {
+            v.apply(DemoEvent {
+                run: 1,
+                lane,
+                at: Duration::from_millis(10),
+                demo_at: Duration::from_millis(10),
+                kind,
+            });
+        };
+        for line in [
+            "accept(3) = -1 EAGAIN",
+            "read(5) = -1 EAGAIN",
+            "read(6) = 32",
+            "write(6) = 32",
+        ] {
+            ev(1, EventKind::Log(line.into()));
+        }
+        for line in [
+            "epoll_ctl(ADD, 3) = 0",
+            "epoll_wait(4) = 2",
+            "read(5) = 32",
+            "write(5) = 32",
+        ] {
+            ev(2, EventKind::Log(line.into()));
+        }
+        ev(0, EventKind::Done);
+        v.show_lane(2);
+        let mut buf = Buffer::empty(Rect::new(0, 0, 100, 16));
+        DemoPane {
+            view: &v,
+            theme: &Theme::mono(),
+            strings: &EN,
+            zh: false,
+            focused: true,
+        }
+        .render(buf.area, &mut buf);
+        let text: Vec<String> = (0..16)
+            .map(|y| {
+                (0..100)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
+            .collect();
+        let text = text.join("\n");
+        assert!(
+            text.contains("nonblocking: one thread polling") && text.contains("epoll: one thread")
+        );
+        assert!(text.contains("read(5) = -1 EAGAIN") && text.contains("epoll_wait(4) = 2"));
+        insta::assert_snapshot!("syscall_trace", text);
+    }
 }

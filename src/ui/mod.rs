@@ -5,6 +5,7 @@ pub mod demo_pane;
 pub mod help;
 pub mod highlight;
 pub mod lag_meter;
+pub mod lane_table;
 pub mod markdown;
 pub mod status;
 pub mod theme;

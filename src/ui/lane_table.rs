@@ -1,0 +1,143 @@
+//! All lanes of a many-lane demo in one table: a row per lane, a column per
+//! measured figure, filled in as the figures arrive.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+use unicode_width::UnicodeWidthStr;
+
+use super::demo_pane::state_mark;
+use super::theme::Theme;
+use super::wrap::truncate;
+use crate::demo::{DemoView, Unit};
+
+pub struct LaneTable<'a> {
+    pub view: &'a DemoView,
+    pub theme: &'a Theme,
+}
+
+/// A figure in a table cell: no units, as short as it can be.
+fn cell(value: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Flag => if value != 0.0 { "✓" } else { "✗" }.into(),
+        Unit::Ms if value < 100.0 => format!("{value:.1}"),
+        Unit::Bytes => format!("{:.0}K", value / 1024.0),
+        _ => format!("{value:.0}"),
+    }
+}
+
+impl Widget for LaneTable<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (v, t) = (self.view, self.theme);
+        let Some(first) = v.info.lanes.first() else {
+            return;
+        };
+        let columns: Vec<&str> = first
+            .metrics
+            .iter()
+            .copied()
+            .filter(|m| *m != "bytes")
+            .collect();
+        let name_w = v.lanes.iter().map(|l| l.name.width()).max().unwrap_or(4) + 2;
+        let widths: Vec<usize> = columns
+            .iter()
+            .map(|c| {
+                let widest = v
+                    .lanes
+                    .iter()
+                    .filter_map(|l| l.metrics.iter().find(|m| m.name == *c))
+                    .map(|m| cell(m.value, m.unit).width())
+                    .max()
+                    .unwrap_or(1);
+                c.replace("_calls", "")
+                    .replace("checksum_ok", "ok")
+                    .width()
+                    .max(widest)
+            })
+            .collect();
+        let mut rows: Vec<Line> = Vec::new();
+        let mut head = vec![Span::styled(format!("{:<name_w$}", ""), t.muted())];
+        for (c, w) in columns.iter().zip(&widths) {
+            let label = c.replace("_calls", "").replace("checksum_ok", "ok");
+            head.push(Span::styled(format!(" {label:>w$}"), t.strong()));
+        }
+        rows.push(Line::from(head));
+        for (i, lane) in v.lanes.iter().enumerate() {
+            let shown = v.shown.contains(&i);
+            let mark = format!("{} {}", state_mark(lane.state), lane.name);
+            let mut spans = vec![Span::styled(
+                format!("{:<name_w$}", truncate(&mark, name_w)),
+                if shown { t.accent() } else { t.text() },
+            )];
+            for (c, w) in columns.iter().zip(&widths) {
+                let text = lane
+                    .metrics
+                    .iter()
+                    .find(|m| m.name == *c)
+                    .map(|m| cell(m.value, m.unit))
+                    .unwrap_or_else(|| "·".into());
+                let style = if text == "✗" { t.bad() } else { t.text() };
+                spans.push(Span::styled(format!(" {text:>w$}"), style));
+            }
+            rows.push(Line::from(spans));
+        }
+        for (row, line) in rows.into_iter().enumerate().take(area.height as usize) {
+            line.render(Rect::new(area.x, area.y + row as u16, area.width, 1), buf);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{DemoEvent, EventKind, Metric, Params};
+    use std::time::Duration;
+
+    #[test]
+    fn five_models_in_one_table() {
+        let info = crate::demo::find("io-models").unwrap().info();
+        let mut v = DemoView::new(info, Params::new(), false);
+        v.reset(1);
+        let figures: [(&str, [f64; 4]); 5] = [
+            ("blocking", [816.0, 0.0, 9.0, 3.9]),
+            ("nonblocking", [371555.0, 370739.0, 1.0, 107.7]),
+            ("epoll", [990.0, 0.0, 1.0, 4.0]),
+            ("signal", [933.0, 54.0, 1.0, 2.5]),
+            ("io-uring", [1213.0, 0.0, 1.0, 5.7]),
+        ];
+        for (lane, (_, [calls, wasted, threads, cpu])) in figures.iter().enumerate() {
+            for (name, value, unit) in [
+                ("syscalls", *calls, Unit::Count),
+                ("wasted_calls", *wasted, Unit::Count),
+                ("threads", *threads, Unit::Count),
+                ("cpu_ms", *cpu, Unit::Ms),
+                ("checksum_ok", 1.0, Unit::Flag),
+            ] {
+                v.apply(DemoEvent {
+                    run: 1,
+                    lane,
+                    at: Duration::ZERO,
+                    demo_at: Duration::ZERO,
+                    kind: EventKind::Metric(Metric { name, value, unit }),
+                });
+            }
+        }
+        let mut buf = Buffer::empty(Rect::new(0, 0, 90, 6));
+        LaneTable {
+            view: &v,
+            theme: &Theme::mono(),
+        }
+        .render(buf.area, &mut buf);
+        let text: Vec<String> = (0..6)
+            .map(|y| {
+                (0..90)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
+            .collect();
+        insta::assert_snapshot!("five_model_table", text.join("\n"));
+    }
+}
