@@ -16,6 +16,7 @@ pub mod view;
 
 pub mod callbacks;
 pub mod file_io;
+pub mod futures;
 pub mod io_models;
 pub mod parallel;
 mod spinner;
@@ -95,6 +96,7 @@ static DEMOS: &[&dyn Demo] = &[
     &file_io::FileIoDemo,
     &callbacks::CallbacksDemo,
     &io_models::IoModelsDemo,
+    &futures::FuturesDemo,
 ];
 
 /// Every demo, in the order `concur demo --list` shows them.
