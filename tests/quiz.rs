@@ -23,7 +23,10 @@ fn quiz_state(a: &App) -> &concur::app::quiz::QuizState {
 
 /// Runs the demo the app asked for and feeds its events back, as run.rs does.
 fn run_demo_for(a: &mut App, cmd: DemoCommand) {
-    let DemoCommand::Start { id, params, scale } = cmd else {
+    let DemoCommand::Start {
+        id, params, scale, ..
+    } = cmd
+    else {
         panic!("expected a demo start");
     };
     let (senders, stream) = sink::channels();

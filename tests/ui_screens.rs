@@ -223,7 +223,9 @@ fn a_real_demo_run_reaches_the_screen() {
     let mut a = app(Lang::En);
     a.open_lesson("sample").unwrap();
     key(&mut a, KeyCode::Right);
-    let Some(DemoCommand::Start { id, params, scale }) = key(&mut a, KeyCode::Char(' ')).demo
+    let Some(DemoCommand::Start {
+        id, params, scale, ..
+    }) = key(&mut a, KeyCode::Char(' ')).demo
     else {
         panic!("space starts the demo");
     };

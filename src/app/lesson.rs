@@ -386,6 +386,7 @@ fn start(view: &mut DemoView) -> Effect {
             id: view.info.id.to_string(),
             params: view.params.clone(),
             scale: view.scale,
+            interactive: true,
         }),
         ..Default::default()
     }

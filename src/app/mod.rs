@@ -62,6 +62,8 @@ pub enum DemoCommand {
         id: String,
         params: Params,
         scale: f64,
+        /// Watched in the lesson (not a quiz's predict run).
+        interactive: bool,
     },
     Stop,
     /// Slow motion: demo time runs at `scale` x wall time.
@@ -193,9 +195,11 @@ impl App {
 
     /// The event loop started a run for the current screen's demo.
     pub fn demo_started(&mut self, run: u64, scale: f64) {
+        let in_lesson = matches!(self.screen, Screen::Lesson(_));
         if let Some(view) = self.demo_view_mut() {
             view.reset(run);
             view.scale = scale;
+            view.paused = in_lesson && view.info.starts_paused;
         }
     }
 

@@ -252,6 +252,7 @@ impl QuizState {
                 id: id.to_string(),
                 params,
                 scale: 1.0,
+                interactive: false,
             }),
             ..Default::default()
         }

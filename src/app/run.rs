@@ -73,10 +73,16 @@ pub fn run(
                 }
             }
             match effect.demo {
-                Some(DemoCommand::Start { id, params, scale }) => {
+                Some(DemoCommand::Start {
+                    id,
+                    params,
+                    scale,
+                    interactive,
+                }) => {
                     current = None;
                     if let Some(d) = demo::find(&id) {
-                        let run = DemoRun::start(d, params, scale, senders.clone());
+                        let run =
+                            DemoRun::start_with(d, params, scale, senders.clone(), interactive);
                         app.demo_started(run.run, scale);
                         current = Some(run);
                     }

@@ -138,6 +138,21 @@ impl Clock {
         }
     }
 
+    /// Blocks while the clock is paused; then whether it runs for one step
+    /// only (`n`) rather than freely (play).
+    pub fn wait_unpaused(&self, cancel: &Cancel) -> Result<bool, Cancelled> {
+        loop {
+            cancel.check()?;
+            {
+                let s = self.state();
+                if !s.paused {
+                    return Ok(s.stepping);
+                }
+            }
+            cancel.wait_for(RECHECK)?;
+        }
+    }
+
     /// Converts a wall-clock duration measured now into demo time.
     pub fn to_demo(&self, wall: Duration) -> Duration {
         wall.mul_f64(self.scale())

@@ -38,6 +38,7 @@ const BLOCK: usize = 1 << 20;
 
 static INFO: DemoInfo = DemoInfo {
     id: ID,
+    starts_paused: false,
     title: "Blocking file I/O vs the executor",
     title_zh: "阻塞的文件 I/O 与执行器",
     lanes: &[

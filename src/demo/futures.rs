@@ -28,6 +28,7 @@ const DEFAULT_DURATIONS: &str = "800,300,1200,500,200,1000,700,400";
 
 static INFO: DemoInfo = DemoInfo {
     id: ID,
+    starts_paused: false,
     title: "Futures and tasks: in start order, as they finish",
     title_zh: "期物与任务：按启动顺序，按完成顺序",
     lanes: &[

@@ -18,6 +18,8 @@ pub struct LaneCtx {
     pub cancel: Cancel,
     pub clock: Clock,
     pub params: Params,
+    /// Someone is watching in the app: a lane may pace itself for them.
+    pub interactive: bool,
 }
 
 #[derive(Debug)]

@@ -15,6 +15,7 @@ pub mod turns;
 pub mod view;
 
 pub mod callbacks;
+pub mod executor;
 pub mod file_io;
 pub mod futures;
 pub mod io_models;
@@ -48,6 +49,8 @@ pub struct LaneInfo {
 #[derive(Debug, Clone, Copy)]
 pub struct DemoInfo {
     pub id: &'static str,
+    /// Starts paused in the app (a demo stepped by hand with `n`).
+    pub starts_paused: bool,
     pub title: &'static str,
     pub title_zh: &'static str,
     pub lanes: &'static [LaneInfo],
@@ -70,6 +73,8 @@ pub struct DemoCtx {
     pub cancel: Cancel,
     pub clock: Clock,
     pub params: Params,
+    /// Someone is watching in the app (not `--json`, not a quiz run).
+    pub interactive: bool,
 }
 
 impl DemoCtx {
@@ -80,6 +85,7 @@ impl DemoCtx {
             cancel: self.cancel.clone(),
             clock: self.clock.clone(),
             params: self.params.clone(),
+            interactive: self.interactive,
         }
     }
 }
@@ -97,6 +103,7 @@ static DEMOS: &[&dyn Demo] = &[
     &callbacks::CallbacksDemo,
     &io_models::IoModelsDemo,
     &futures::FuturesDemo,
+    &executor::ExecutorDemo,
 ];
 
 /// Every demo, in the order `concur demo --list` shows them.

@@ -22,6 +22,7 @@ const METRICS: &[&str] = &["wall_ms", "work_ms", "speedup", "threads"];
 
 static INFO: DemoInfo = DemoInfo {
     id: ID,
+    starts_paused: false,
     title: "Concurrency vs parallelism",
     title_zh: "并发与并行",
     lanes: &[

@@ -25,10 +25,26 @@ pub struct DemoRun {
 }
 
 impl DemoRun {
+    /// Starts a run nobody steps by hand (`--json`, tests, quiz runs).
     pub fn start(demo: &dyn Demo, params: Params, scale: f64, senders: Senders) -> DemoRun {
+        Self::start_with(demo, params, scale, senders, false)
+    }
+
+    /// Starts a run; `interactive` when someone watches it in the app (a
+    /// demo that `starts_paused` then waits for `n`).
+    pub fn start_with(
+        demo: &dyn Demo,
+        params: Params,
+        scale: f64,
+        senders: Senders,
+        interactive: bool,
+    ) -> DemoRun {
         let run = NEXT_RUN.fetch_add(1, Ordering::Relaxed);
         let cancel = Cancel::new();
         let clock = Clock::new(scale);
+        if interactive && demo.info().starts_paused {
+            clock.set_paused(true);
+        }
         let dropped = Arc::new(AtomicU64::new(0));
         let sink = EventSink::new(senders, run, clock.clone(), dropped.clone());
         let threads = demo.start(DemoCtx {
@@ -36,6 +52,7 @@ impl DemoRun {
             cancel: cancel.clone(),
             clock: clock.clone(),
             params,
+            interactive,
         });
         DemoRun {
             run,

@@ -17,6 +17,7 @@ const ID: &str = "spinner";
 
 static INFO: DemoInfo = DemoInfo {
     id: ID,
+    starts_paused: false,
     title: "Thread spinner vs coroutine spinner",
     title_zh: "线程旋转指针 vs 协程旋转指针",
     lanes: &[

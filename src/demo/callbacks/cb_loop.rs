@@ -106,6 +106,7 @@ mod tests {
             cancel: crate::demo::Cancel::new(),
             clock,
             params: Default::default(),
+            interactive: false,
         };
         let trace = Trace::new(lane.clone(), "", "job");
         let mut lp = Loop::new(lane, trace);

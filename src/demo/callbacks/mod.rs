@@ -31,6 +31,7 @@ const ASYNC_CODE: &str = include_str!("async_job.rs");
 
 static INFO: DemoInfo = DemoInfo {
     id: ID,
+    starts_paused: false,
     title: "Callback chains vs async/await",
     title_zh: "回调链与 async/await",
     lanes: &[

@@ -47,6 +47,7 @@ const fn lane(
 
 static INFO: DemoInfo = DemoInfo {
     id: ID,
+    starts_paused: false,
     title: "The I/O models, live",
     title_zh: "I/O 模型，现场运行",
     lanes: &[
