@@ -3,12 +3,10 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::{app, draw, fixture_catalog, key, screen_text};
+use common::{app, draw, fixture_catalog, key, run_demo_for, screen_text};
 use concur::app::quiz::Phase;
-use concur::app::{App, DemoCommand, Msg, Screen};
-use concur::demo::{self, DemoRun, HeadlessOptions, Params, sink};
+use concur::app::{App, Screen};
+use concur::demo::{self, HeadlessOptions, Params};
 use concur::lesson::check::check;
 use concur::lesson::{Catalog, Lang, Source};
 use concur::quiz::{Kind, Response, grade};
@@ -19,31 +17,6 @@ fn quiz_state(a: &App) -> &concur::app::quiz::QuizState {
         Screen::Quiz(q) => q,
         _ => panic!("not on the quiz screen"),
     }
-}
-
-/// Runs the demo the app asked for and feeds its events back, as run.rs does.
-fn run_demo_for(a: &mut App, cmd: DemoCommand) {
-    let DemoCommand::Start {
-        id, params, scale, ..
-    } = cmd
-    else {
-        panic!("expected a demo start");
-    };
-    let (senders, stream) = sink::channels();
-    let run = DemoRun::start(demo::find(&id).unwrap(), params, scale, senders);
-    a.demo_started(run.run, scale);
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while a.demo_running() && std::time::Instant::now() < deadline {
-        crossbeam_channel::select! {
-            recv(stream.events) -> e => { a.update(Msg::Demo(e.unwrap())); }
-            recv(stream.lifecycle) -> e => {
-                while let Ok(x) = stream.events.try_recv() { a.update(Msg::Demo(x)); }
-                a.update(Msg::Demo(e.unwrap()));
-            }
-            default(Duration::from_secs(1)) => {}
-        }
-    }
-    assert!(run.stop_and_wait(Duration::from_secs(5)));
 }
 
 #[test]

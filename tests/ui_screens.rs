@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use common::{app, draw, key, screen_text};
 use concur::app::{DemoCommand, Msg};
-use concur::demo::{self, DemoEvent, DemoRun, EventKind, sink};
+use concur::demo::{DemoEvent, EventKind};
 use concur::lesson::Lang;
 use crossterm::event::KeyCode;
 
@@ -223,27 +223,10 @@ fn a_real_demo_run_reaches_the_screen() {
     let mut a = app(Lang::En);
     a.open_lesson("sample").unwrap();
     key(&mut a, KeyCode::Right);
-    let Some(DemoCommand::Start {
-        id, params, scale, ..
-    }) = key(&mut a, KeyCode::Char(' ')).demo
-    else {
-        panic!("space starts the demo");
-    };
-    let (senders, stream) = sink::channels();
-    let run = DemoRun::start(demo::find(&id).unwrap(), params, scale, senders);
-    a.demo_started(run.run, scale);
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while a.demo_running() && std::time::Instant::now() < deadline {
-        crossbeam_channel::select! {
-            recv(stream.events) -> e => { a.update(Msg::Demo(e.unwrap())); }
-            recv(stream.lifecycle) -> e => {
-                while let Ok(x) = stream.events.try_recv() { a.update(Msg::Demo(x)); }
-                a.update(Msg::Demo(e.unwrap()));
-            }
-            default(Duration::from_secs(1)) => {}
-        }
-    }
-    assert!(run.stop_and_wait(Duration::from_secs(5)));
+    let start = key(&mut a, KeyCode::Char(' '))
+        .demo
+        .expect("space starts the demo");
+    common::run_demo_for(&mut a, start);
     let text = screen_text(&draw(&a, 100, 30));
     assert_eq!(text.matches("Answer: 42").count(), 2, "{text}");
     assert!(text.contains("✓ done"), "{text}");

@@ -155,6 +155,19 @@ async fn futures_lane(lane: LaneCtx, completion: bool) -> LaneResult {
     // Round 1: the results, in start order or as they finish.
     let mut order = Vec::new();
     let mut first = None;
+    let got = |order: &mut Vec<usize>, first: &mut Option<Duration>, n: usize| {
+        let at = lane.clock.now() - started;
+        first.get_or_insert(at);
+        order.push(n);
+        lane.sink.log(format!(
+            "{:>5.0} ms: job {} ({:.0} ms)",
+            ms(at),
+            n + 1,
+            ms(durs[n])
+        ));
+        lane.sink
+            .knows(vec![("results so far".into(), list(order))]);
+    };
     if completion {
         lane.sink
             .log("JoinSet::join_next(): whichever finishes next");
@@ -163,17 +176,7 @@ async fn futures_lane(lane: LaneCtx, completion: bool) -> LaneResult {
             set.spawn_local(job(lane.clone(), n, *d, unused.clone(), None));
         }
         while let Some(Ok(n)) = set.join_next().await {
-            let at = lane.clock.now() - started;
-            first.get_or_insert(at);
-            order.push(n);
-            lane.sink.log(format!(
-                "{:>5.0} ms: job {} ({:.0} ms)",
-                ms(at),
-                n + 1,
-                ms(durs[n])
-            ));
-            lane.sink
-                .knows(vec![("results so far".into(), list(&order))]);
+            got(&mut order, &mut first, n);
         }
     } else {
         lane.sink.log("await each handle in the order started");
@@ -184,17 +187,7 @@ async fn futures_lane(lane: LaneCtx, completion: bool) -> LaneResult {
             .collect();
         for h in handles {
             let Ok(n) = h.await else { continue };
-            let at = lane.clock.now() - started;
-            first.get_or_insert(at);
-            order.push(n);
-            lane.sink.log(format!(
-                "{:>5.0} ms: job {} ({:.0} ms)",
-                ms(at),
-                n + 1,
-                ms(durs[n])
-            ));
-            lane.sink
-                .knows(vec![("results so far".into(), list(&order))]);
+            got(&mut order, &mut first, n);
         }
     }
     let all = lane.clock.now() - started;

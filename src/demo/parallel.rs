@@ -190,6 +190,15 @@ impl Tally {
     }
 }
 
+/// One piece of real computation, `plan.chunk` of demo time long (so slow
+/// motion stretches it), drawn on the timeline.
+fn compute_piece(lane: &LaneCtx, rate: f64, plan: Plan, job: usize, chunk: usize) {
+    let t0 = lane.clock.now();
+    let iters = (rate * plan.chunk.as_secs_f64() * 1000.0 / lane.clock.scale().max(0.01)) as u64;
+    black_box(burn(iters, (job * 1000 + chunk) as u64));
+    span(lane, job, chunk, t0, SpanState::Running);
+}
+
 fn span(lane: &LaneCtx, job: usize, chunk: usize, start: Duration, state: SpanState) {
     lane.sink.span(Span {
         thread: current_thread(),
@@ -225,13 +234,9 @@ async fn event_loop_lane(lane: LaneCtx) -> LaneResult {
                 let t0 = lane.clock.now();
                 match rate {
                     Some(rate) => {
-                        // A demo-time piece of computation; then give the loop back.
-                        let iters = (rate * plan.chunk.as_secs_f64() * 1000.0
-                            / lane.clock.scale().max(0.01))
-                            as u64;
-                        black_box(burn(iters, (job * 1000 + chunk) as u64));
-                        span(&lane, job, chunk, t0, SpanState::Running);
+                        compute_piece(&lane, rate, plan, job, chunk);
                         tally.add(lane.clock.now() - t0, &current_thread());
+                        // Give the loop back between pieces, so jobs interleave.
                         tokio::task::yield_now().await;
                     }
                     None => {
@@ -279,13 +284,7 @@ fn rayon_lane(lane: LaneCtx) -> LaneResult {
                 lane.cancel.check()?;
                 let t0 = lane.clock.now();
                 match rate {
-                    Some(rate) => {
-                        let iters = (rate * plan.chunk.as_secs_f64() * 1000.0
-                            / lane.clock.scale().max(0.01))
-                            as u64;
-                        black_box(burn(iters, (job * 1000 + chunk) as u64));
-                        span(&lane, job, chunk, t0, SpanState::Running);
-                    }
+                    Some(rate) => compute_piece(&lane, rate, plan, job, chunk),
                     None => {
                         // A worker that waits is a worker that does nothing else.
                         lane.clock.sleep_blocking(plan.chunk, &lane.cancel)?;

@@ -480,16 +480,7 @@ mod tests {
             focused: true,
         }
         .render(buf.area, &mut buf);
-        let text: Vec<String> = (0..16)
-            .map(|y| {
-                (0..100)
-                    .map(|x| buf[(x, y)].symbol())
-                    .collect::<String>()
-                    .trim_end()
-                    .to_string()
-            })
-            .collect();
-        let text = text.join("\n");
+        let text = crate::ui::test_util::buffer_text(&buf);
         assert!(
             text.contains("nonblocking: one thread polling") && text.contains("epoll: one thread")
         );

@@ -129,15 +129,6 @@ mod tests {
             theme: &Theme::mono(),
         }
         .render(buf.area, &mut buf);
-        let text: Vec<String> = (0..6)
-            .map(|y| {
-                (0..90)
-                    .map(|x| buf[(x, y)].symbol())
-                    .collect::<String>()
-                    .trim_end()
-                    .to_string()
-            })
-            .collect();
-        insta::assert_snapshot!("five_model_table", text.join("\n"));
+        insta::assert_snapshot!("five_model_table", crate::ui::test_util::buffer_text(&buf));
     }
 }

@@ -12,3 +12,24 @@ pub mod theme;
 pub mod timeline;
 pub mod too_small;
 pub mod wrap;
+
+/// Helpers for widget tests.
+#[cfg(test)]
+pub mod test_util {
+    use ratatui::buffer::Buffer;
+
+    /// The buffer's text, one string per row, trailing spaces removed.
+    pub fn buffer_text(buf: &Buffer) -> String {
+        let a = buf.area;
+        (a.y..a.bottom())
+            .map(|y| {
+                (a.x..a.right())
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}

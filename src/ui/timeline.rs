@@ -221,16 +221,7 @@ mod tests {
             theme: &Theme::mono(),
         }
         .render(buf.area, &mut buf);
-        (0..h)
-            .map(|y| {
-                (0..w)
-                    .map(|x| buf[(x, y)].symbol())
-                    .collect::<String>()
-                    .trim_end()
-                    .to_string()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        crate::ui::test_util::buffer_text(&buf)
     }
 
     #[test]

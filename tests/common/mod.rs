@@ -59,3 +59,31 @@ pub fn screen_text(t: &Terminal<TestBackend>) -> String {
     }
     out
 }
+
+/// Runs the demo the app asked for and feeds its events back, as run.rs
+/// does, until the app's demo is finished.
+pub fn run_demo_for(a: &mut App, cmd: concur::app::DemoCommand) {
+    use concur::demo::{self, DemoRun, sink};
+    use std::time::Duration;
+    let concur::app::DemoCommand::Start {
+        id, params, scale, ..
+    } = cmd
+    else {
+        panic!("expected a demo start");
+    };
+    let (senders, stream) = sink::channels();
+    let run = DemoRun::start(demo::find(&id).unwrap(), params, scale, senders);
+    a.demo_started(run.run, scale);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while a.demo_running() && std::time::Instant::now() < deadline {
+        crossbeam_channel::select! {
+            recv(stream.events) -> e => { a.update(Msg::Demo(e.unwrap())); }
+            recv(stream.lifecycle) -> e => {
+                while let Ok(x) = stream.events.try_recv() { a.update(Msg::Demo(x)); }
+                a.update(Msg::Demo(e.unwrap()));
+            }
+            default(Duration::from_secs(1)) => {}
+        }
+    }
+    assert!(run.stop_and_wait(Duration::from_secs(5)));
+}
