@@ -474,6 +474,20 @@ pub fn render(app: &App, state: &LessonState, area: Rect, buf: &mut Buffer) {
         Paragraph::new(lines).render(banner, buf);
         rest
     };
+    // A demo step on a screen too short for the demo: say so on the last row.
+    let text_area = if has_demo && demo_area.is_none() && text_area.height > 2 {
+        let [rest, note] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(text_area);
+        let msg = if app.lang.is_zh() {
+            "▶ 这一步有演示：把终端拉高一些才能运行它"
+        } else {
+            "▶ this step has a live demo: make the terminal taller to run it"
+        };
+        Line::styled(truncate(msg, note.width as usize), t.warn()).render(note, buf);
+        rest
+    } else {
+        text_area
+    };
     render_text(app, state, lesson, text_area, buf);
 
     if let Some(demo_area) = demo_area {
@@ -501,16 +515,20 @@ fn render_text(app: &App, state: &LessonState, lesson: &Lesson, area: Rect, buf:
     let inner = area.inner(Margin::new(1, 0));
     let width = inner.width.saturating_sub(1).max(1);
     let lines = state.text_lines(lesson, width, app);
-    let max_scroll = lines.len().saturating_sub(inner.height as usize);
+    // When the text does not fit, the last row says there is more.
+    let overflow = lines.len() > inner.height as usize && inner.height > 2;
+    let rows = inner.height as usize - usize::from(overflow);
+    let max_scroll = lines.len().saturating_sub(rows);
     state.max_scroll.set(max_scroll);
     let scroll = state.scroll.min(max_scroll);
-    let visible: Vec<Line> = lines
-        .iter()
-        .skip(scroll)
-        .take(inner.height as usize)
-        .cloned()
-        .collect();
+    let visible: Vec<Line> = lines.iter().skip(scroll).take(rows).cloned().collect();
     Paragraph::new(visible).render(Rect { width, ..inner }, buf);
+    if overflow && scroll < max_scroll {
+        let more = truncate(app.strings().more_below, width as usize);
+        let mw = unicode_width::UnicodeWidthStr::width(more.as_str()) as u16;
+        let x = inner.x + width.saturating_sub(mw);
+        buf.set_string(x, inner.bottom() - 1, &more, app.theme.muted());
+    }
     if max_scroll > 0 {
         let mut sb = ScrollbarState::new(max_scroll).position(scroll);
         Scrollbar::new(ScrollbarOrientation::VerticalRight)
@@ -519,16 +537,6 @@ fn render_text(app: &App, state: &LessonState, lesson: &Lesson, area: Rect, buf:
             .track_style(app.theme.border())
             .thumb_style(app.theme.accent())
             .render(inner, buf, &mut sb);
-        if scroll < max_scroll && inner.height > 1 {
-            let more = truncate(app.strings().more_below, width as usize);
-            let mw = unicode_width::UnicodeWidthStr::width(more.as_str()) as u16;
-            buf.set_string(
-                inner.x + width.saturating_sub(mw),
-                inner.bottom() - 1,
-                &more,
-                app.theme.muted(),
-            );
-        }
     }
 }
 

@@ -277,7 +277,7 @@ pub fn signal(
             break Ok(());
         }
         // Asleep until the handler writes: one byte per SIGIO it caught.
-        let n = sys.read(wake_rx.as_raw_fd(), &mut wake);
+        let n = sys.read_wake(wake_rx.as_raw_fd(), &mut wake);
         c.add(&c.wakeups, 1);
         if n > 0 {
             c.add(&c.sigio, n as u64);

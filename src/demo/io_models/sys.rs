@@ -140,6 +140,14 @@ impl<'a> Sys<'a> {
         r
     }
 
+    /// Reads the wake-up pipe: a system call, but no request bytes.
+    pub fn read_wake(&self, fd: RawFd, buf: &mut [u8]) -> isize {
+        // SAFETY: buf is valid for buf.len() bytes.
+        let r = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        self.record(&format!("read({fd})"), r, if r < 0 { errno() } else { 0 });
+        r
+    }
+
     pub fn write(&self, fd: RawFd, buf: &[u8]) -> isize {
         // SAFETY: buf is valid for buf.len() bytes.
         let r = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
