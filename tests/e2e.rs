@@ -281,3 +281,52 @@ fn editing_a_lesson_redraws_it_and_a_broken_edit_keeps_the_last_good_text() {
     assert!(p.wait_exit(LONG));
     p.assert_restored();
 }
+
+#[test]
+fn quitting_during_a_file_demo_removes_its_temp_files() {
+    let data = tempfile::tempdir().unwrap();
+    let tmp = data.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let lessons = data.path().join("lessons/en");
+    std::fs::create_dir_all(&lessons).unwrap();
+    std::fs::write(
+        lessons.join("01-f.md"),
+        "+++\nid = \"f\"\ntitle = \"F\"\norder = 1\ndemos = [\"file-io\"]\n+++\n# Files\n\n```demo file-io\nfile_mb = 384\nfiles = 2\n```\n",
+    )
+    .unwrap();
+    let (d, t, l) = (
+        data.path().display().to_string(),
+        tmp.display().to_string(),
+        data.path().join("lessons").display().to_string(),
+    );
+    let mut p = Pty::spawn(
+        &["--lessons", &l, "--lesson", "f"],
+        &[
+            ("XDG_DATA_HOME", &d),
+            ("XDG_CONFIG_HOME", &d),
+            ("TMPDIR", &t),
+        ],
+        100,
+        30,
+    );
+    p.wait_text("Press Space to start", LONG);
+    p.send(" ");
+    // Stop it in the middle of a large write.
+    let writing = || {
+        std::fs::read_dir(&tmp)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|dir| {
+                std::fs::read_dir(dir.path())
+                    .map(|d| d.count() > 0)
+                    .unwrap_or(false)
+            })
+    };
+    p.wait_for("the demo to write", LONG, |_| writing());
+    unsafe { libc::kill(p.pid(), libc::SIGTERM) };
+    p.wait_exit(LONG);
+    p.assert_restored();
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(left.is_empty(), "temp files left behind: {left:?}");
+}

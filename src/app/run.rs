@@ -16,6 +16,8 @@ use crate::terminal;
 
 /// The fastest a running demo is redrawn.
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(33);
+/// How long quitting waits for a running demo to clean up.
+const STOP_WAIT: Duration = Duration::from_secs(3);
 /// How often the presenter's clock is redrawn.
 const TICK: Duration = Duration::from_secs(1);
 /// How long to wait for a message when nothing needs drawing.
@@ -171,7 +173,12 @@ pub fn run(
             pending.push(effect);
         }
     }
-    drop(current);
+    // Quitting (q, Ctrl-C, SIGTERM, SIGHUP) stops the demo and waits a
+    // little for its lanes, so their temp files and sockets are gone
+    // before the process is.
+    if let Some(run) = current {
+        run.stop_and_wait(STOP_WAIT);
+    }
     writer.finish(&app.progress);
     drop(guard);
     Ok(())

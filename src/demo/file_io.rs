@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use super::lane::{LaneResult, spawn_async_lane};
 use super::probe::LagStats;
-use super::{Demo, DemoCtx, DemoInfo, ErrorReport, LaneCtx, LaneError, LaneInfo, ParamInfo, Unit};
+use super::{
+    Cancel, Demo, DemoCtx, DemoInfo, ErrorReport, LaneCtx, LaneError, LaneInfo, ParamInfo, Unit,
+};
 
 const ID: &str = "file-io";
 const METRICS: &[&str] = &[
@@ -94,13 +96,21 @@ fn failed(e: impl std::error::Error + 'static) -> LaneError {
     LaneError::Failed(ErrorReport::from_error(&e))
 }
 
-/// Writes `mb` MiB to `path` and makes it durable; returns a checksum.
-fn write_file(path: &Path, mb: usize, seed: u64) -> std::io::Result<u64> {
+fn stopped() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::Interrupted, "the demo was stopped")
+}
+
+/// Writes `mb` MiB to `path` and makes it durable; returns a checksum. The
+/// whole call blocks its thread, but a stopped demo ends it between blocks.
+fn write_file(path: &Path, mb: usize, seed: u64, cancel: &Cancel) -> std::io::Result<u64> {
     let mut block = vec![0u8; BLOCK];
     let mut x = seed | 1;
     let mut sum = 0u64;
     let mut f = std::fs::File::create(path)?;
     for _ in 0..mb {
+        if cancel.is_cancelled() {
+            return Err(stopped());
+        }
         for chunk in block.chunks_mut(8) {
             x ^= x << 13;
             x ^= x >> 7;
@@ -116,11 +126,14 @@ fn write_file(path: &Path, mb: usize, seed: u64) -> std::io::Result<u64> {
 }
 
 /// Reads `path` back; returns its checksum.
-fn read_file(path: &Path) -> std::io::Result<u64> {
+fn read_file(path: &Path, cancel: &Cancel) -> std::io::Result<u64> {
     let mut f = std::fs::File::open(path)?;
     let mut block = vec![0u8; BLOCK];
     let mut sum = 0u64;
     loop {
+        if cancel.is_cancelled() {
+            return Err(stopped());
+        }
         let n = f.read(&mut block)?;
         if n == 0 {
             return Ok(sum);
@@ -242,23 +255,29 @@ async fn file_lane(lane: LaneCtx, lag: LagStats, executor: bool) -> LaneResult {
             let before = lag.samples();
             let t0 = Instant::now();
             let result = if executor {
-                let (p, d) = (path.clone(), dir.clone());
+                let (p, d, c) = (path.clone(), dir.clone(), lane.cancel.clone());
                 tokio::task::spawn_blocking(move || {
                     let _dir = d;
                     if write {
-                        write_file(&p, mb, i as u64 + 1)
+                        write_file(&p, mb, i as u64 + 1, &c)
                     } else {
-                        read_file(&p)
+                        read_file(&p, &c)
                     }
                 })
                 .await
                 .map_err(failed)?
             } else if write {
-                write_file(&path, mb, i as u64 + 1)
+                write_file(&path, mb, i as u64 + 1, &lane.cancel)
             } else {
-                read_file(&path)
+                read_file(&path, &lane.cancel)
             };
-            result.map_err(failed)?;
+            result.map_err(|e| {
+                if lane.cancel.is_cancelled() {
+                    LaneError::Cancelled
+                } else {
+                    failed(e)
+                }
+            })?;
             let took = lane.clock.to_demo(t0.elapsed());
             longest = longest.max(took);
             if write {
