@@ -77,7 +77,7 @@ pub static BINDINGS: &[Binding] = &[
         en: "move",
         zh: "移动",
         contexts: HOME_QUIZ,
-        hint: Some(("↑↓", "choose", "选择")),
+        hint: Some(("↑↓", "move", "移动")),
     },
     Binding {
         action: Action::Down,
