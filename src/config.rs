@@ -1,6 +1,8 @@
-//! The user's settings (the theme), kept in `$XDG_CONFIG_HOME/concur/config.toml`,
-//! and the themes an instructor adds in `$XDG_CONFIG_HOME/concur/themes/`.
-//! A config file that cannot be read is reported and never overwritten.
+//! The user's settings (the theme's name), kept in
+//! `$XDG_CONFIG_HOME/concur/config.toml`. A config file that cannot be read is
+//! reported and never overwritten. Theme files themselves, including the
+//! instructor's own in `$XDG_CONFIG_HOME/concur/themes/`, are found by
+//! `ui::theme::registry`.
 
 use std::path::{Path, PathBuf};
 
@@ -8,11 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::fsutil::write_atomic;
 use crate::problem::{LineIndex, Problem};
-use crate::ui::theme::Theme;
 
 pub const FILE_NAME: &str = "config.toml";
-/// The monochrome theme's name (also what `NO_COLOR` picks).
-pub const MONO: &str = "mono";
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,73 +90,6 @@ impl ConfigStore {
             _ => Ok(()),
         }
     }
-
-    /// Theme files the user added, by name.
-    pub fn user_themes(&self) -> Vec<(String, PathBuf)> {
-        let Some(dir) = self.dir.as_ref().map(|d| d.join("themes")) else {
-            return vec![];
-        };
-        let mut found: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
-            .map(|d| {
-                d.filter_map(|e| e.ok())
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                    .filter_map(|p| Some((p.file_stem()?.to_string_lossy().into_owned(), p)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        found.sort();
-        found
-    }
-}
-
-/// Every theme name to cycle through: built-in, then the user's, then mono.
-pub fn theme_names(store: &ConfigStore) -> Vec<String> {
-    let mut names = Theme::builtin_names();
-    for (name, _) in store.user_themes() {
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    names.push(MONO.into());
-    names
-}
-
-/// Loads a theme by name (built-in, the user's themes directory, `mono`) or
-/// by path. Missing colours come from `dark`.
-pub fn load_theme(name_or_path: &str, store: &ConfigStore) -> Result<Theme, Problem> {
-    if name_or_path == MONO {
-        return Ok(Theme::mono());
-    }
-    let user = store
-        .user_themes()
-        .into_iter()
-        .find(|(n, _)| n == name_or_path)
-        .map(|(_, p)| p);
-    let path = match user {
-        Some(p) => Some(p),
-        None if name_or_path.contains('/') || name_or_path.ends_with(".toml") => {
-            Some(PathBuf::from(name_or_path))
-        }
-        None => None,
-    };
-    match path {
-        Some(path) => {
-            let shown = path.display().to_string();
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| Problem::new(&shown, 1, e.to_string()))?;
-            Theme::parse(&shown, &text, Some(&Theme::dark()))
-        }
-        None => Theme::builtin(name_or_path).unwrap_or_else(|| {
-            let mut names = Theme::builtin_names();
-            names.push(MONO.into());
-            Err(Problem::new(
-                name_or_path,
-                1,
-                format!("no theme `{name_or_path}` (built in: {})", names.join(", ")),
-            ))
-        }),
-    }
 }
 
 #[cfg(test)]
@@ -192,39 +124,6 @@ mod tests {
         assert!(
             kept.contains("colour = 3"),
             "a broken file is never overwritten"
-        );
-    }
-
-    #[test]
-    fn themes_by_name_path_and_user_directory() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = ConfigStore::in_dir(Some(dir.path().to_path_buf()));
-        assert_eq!(load_theme("light", &store).unwrap().name, "light");
-        assert!(load_theme(MONO, &store).unwrap().mono);
-        assert!(
-            load_theme("nosuch", &store)
-                .unwrap_err()
-                .message
-                .contains("no theme")
-        );
-        std::fs::create_dir(dir.path().join("themes")).unwrap();
-        std::fs::write(dir.path().join("themes/class.toml"), "accent = \"red\"\n").unwrap();
-        std::fs::write(
-            dir.path().join("themes/broken.toml"),
-            "name = \"b\"\ntext = \"nope\"\n",
-        )
-        .unwrap();
-        let names = theme_names(&store);
-        assert!(
-            names.contains(&"class".to_string()) && names.last().unwrap() == MONO,
-            "{names:?}"
-        );
-        assert_eq!(load_theme("class", &store).unwrap().name, "class");
-        let err = load_theme("broken", &store).unwrap_err();
-        assert!(
-            err.to_string()
-                .ends_with("broken.toml:2: `text`: `nope` is not a colour"),
-            "{err}"
         );
     }
 }

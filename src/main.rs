@@ -11,7 +11,7 @@ use concur::demo::{self, HeadlessOptions, Params};
 use concur::lesson::{Catalog, Lang, Source, check::check};
 use concur::plain;
 use concur::progress::{self, Store};
-use concur::ui::theme::Theme;
+use concur::ui::theme::registry::{self, Registry, Start};
 
 /// A terminal app that teaches concurrency: lessons beside live demos that
 /// run real threads, event loops and system calls, and measure themselves.
@@ -380,33 +380,14 @@ fn tui(
     let mut settings = ConfigStore::in_dir(config::default_dir());
     let (cfg, mut notices) = settings.load();
     notices.extend(warnings);
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    // An explicit --theme wins, then NO_COLOR, then the last choice.
-    let wanted = theme
-        .clone()
-        .or_else(|| no_color.then(|| config::MONO.to_string()))
-        .or(cfg.theme)
-        .unwrap_or_else(|| "dark".into());
-    let chosen = match config::load_theme(&wanted, &settings) {
-        Ok(t) => t,
-        Err(p) if theme.is_some() => anyhow::bail!("{p}"),
-        Err(p) => {
-            notices.push(format!("{p}; using the dark theme"));
-            Theme::dark()
-        }
-    };
-    let mut themes = Vec::new();
-    for name in config::theme_names(&settings) {
-        match config::load_theme(&name, &settings) {
-            Ok(t) => themes.push(t),
-            Err(p) => notices.push(format!("{p}; theme skipped")),
-        }
-    }
-    if !themes.iter().any(|t| t.name == chosen.name) {
-        themes.push(chosen.clone());
-    }
-    let mut app = App::new(catalog, lang, chosen, progress);
-    app.themes = themes;
+    let themes = Registry::new(settings.dir()).choose(Start {
+        cli: theme.as_deref(),
+        no_color: registry::no_color_env(),
+        saved: cfg.theme.as_deref(),
+    })?;
+    notices.extend(themes.warnings);
+    let mut app = App::new(catalog, lang, themes.current, progress);
+    app.themes = themes.cycle;
     app.present = present;
     app.notices.extend(notices);
     let initial = match &lesson {

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use common::{app, draw, key, screen_text};
 use concur::app::{App, Msg};
-use concur::config::{self, ConfigStore};
 use concur::demo::{DemoEvent, EventKind};
 use concur::lesson::Lang;
+use concur::ui::theme::MONO;
+use concur::ui::theme::registry::Registry;
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -163,16 +164,16 @@ fn styled(t: &Terminal<TestBackend>) -> String {
 
 #[test]
 fn each_theme_and_monochrome() {
-    let store = ConfigStore::in_dir(None);
-    for name in ["dark", "light", "high-contrast", config::MONO] {
+    let themes = Registry::new(None);
+    for name in ["dark", "light", "high-contrast", MONO] {
         let mut a = app(Lang::En);
-        a.theme = config::load_theme(name, &store).unwrap();
+        a.theme = themes.load(name).unwrap();
         a.open_lesson("sample").unwrap();
         key(&mut a, KeyCode::Right);
         feed_demo(&mut a);
         let t = draw(&a, 64, 20);
         let s = styled(&t);
-        if name == config::MONO {
+        if name == MONO {
             assert!(!s.contains("Rgb") && !s.contains('#'), "mono has no colour");
             let cells = t.backend().buffer().content.iter();
             assert!(
@@ -225,10 +226,11 @@ fn monochrome_shows_every_lane_state_by_glyph() {
 #[test]
 fn t_cycles_the_themes_and_asks_to_save() {
     let mut a = app(Lang::En);
-    let store = ConfigStore::in_dir(None);
-    a.themes = config::theme_names(&store)
+    let themes = Registry::new(None);
+    a.themes = themes
+        .names()
         .iter()
-        .map(|n| config::load_theme(n, &store).unwrap())
+        .map(|n| themes.load(n).unwrap())
         .collect();
     let mut seen = vec![a.theme.name.clone()];
     for _ in 0..a.themes.len() {

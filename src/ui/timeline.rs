@@ -97,7 +97,9 @@ impl Timeline<'_> {
         match span.state {
             SpanState::Running => Style::new().fg(color),
             SpanState::Waiting => Style::new().fg(color).add_modifier(Modifier::DIM),
-            SpanState::Blocked => Style::new().fg(t.blocked).add_modifier(Modifier::BOLD),
+            SpanState::Blocked => Style::new()
+                .fg(t.palette.blocked)
+                .add_modifier(Modifier::BOLD),
         }
     }
 }
