@@ -126,6 +126,38 @@ pub enum ThemeError {
     Unknown { name: String, known: Vec<String> },
 }
 
+impl ThemeError {
+    /// A toml error at its exact line; a colour ratatui cannot read is named
+    /// by its key and shown with the forms that work.
+    fn from_toml(path: &str, text: &str, e: &toml::de::Error) -> ThemeError {
+        let message = e.message().trim_end().to_string();
+        let Some(span) = e.span() else {
+            return ThemeError::File {
+                path: path.into(),
+                message,
+            };
+        };
+        let line = LineIndex::new(text, 1).line(span.start);
+        let message = match key_holding(text, span.start) {
+            Some(key) if message.starts_with(RATATUI_BAD_COLOUR) => {
+                let value = text.get(span).unwrap_or("").trim_matches(['"', '\'']);
+                format!("`{key}`: `{value}` is not a colour ({COLOUR_FORMS})")
+            }
+            _ => message,
+        };
+        ThemeError::At(Problem::new(path, line, message))
+    }
+}
+
+/// The top-level key whose value contains byte `at`, from toml's own spans.
+fn key_holding(text: &str, at: usize) -> Option<String> {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    doc.get_ref()
+        .iter()
+        .find(|(_, value)| value.span().contains(&at))
+        .map(|(key, _)| key.get_ref().to_string())
+}
+
 impl Theme {
     /// The default theme, from its embedded file.
     pub fn dark() -> Theme {
@@ -307,38 +339,6 @@ pub enum SyntaxKind {
     Type,
     Macro,
     Plain,
-}
-
-impl ThemeError {
-    /// A toml error at its exact line; a colour ratatui cannot read is named
-    /// by its key and shown with the forms that work.
-    fn from_toml(path: &str, text: &str, e: &toml::de::Error) -> ThemeError {
-        let message = e.message().trim_end().to_string();
-        let Some(span) = e.span() else {
-            return ThemeError::File {
-                path: path.into(),
-                message,
-            };
-        };
-        let line = LineIndex::new(text, 1).line(span.start);
-        let message = match key_holding(text, span.start) {
-            Some(key) if message.starts_with(RATATUI_BAD_COLOUR) => {
-                let value = text.get(span).unwrap_or("").trim_matches(['"', '\'']);
-                format!("`{key}`: `{value}` is not a colour ({COLOUR_FORMS})")
-            }
-            _ => message,
-        };
-        ThemeError::At(Problem::new(path, line, message))
-    }
-}
-
-/// The top-level key whose value contains byte `at`, from toml's own spans.
-fn key_holding(text: &str, at: usize) -> Option<String> {
-    let doc = toml::de::DeTable::parse(text).ok()?;
-    doc.get_ref()
-        .iter()
-        .find(|(_, value)| value.span().contains(&at))
-        .map(|(key, _)| key.get_ref().to_string())
 }
 
 #[cfg(test)]
