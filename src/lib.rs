@@ -4,6 +4,7 @@ pub mod app;
 pub mod config;
 pub mod demo;
 pub mod fsutil;
+pub mod i18n;
 pub mod lesson;
 pub mod plain;
 pub mod problem;

@@ -1,60 +1,94 @@
 //! Demos outside the TUI: `--plain` draws them with indicatif on a normal
 //! terminal, `--json` prints what they measured.
 
-use std::collections::HashMap;
-
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::demo::{
-    Demo, DemoEvent, DemoView, EventKind, HeadlessOptions, LaneState, Outcome, Params, run_headless,
+    Demo, DemoEvent, DemoView, EventKind, HeadlessOptions, LaneState, Outcome, ParamError, Params,
+    Unit, run_headless,
 };
+use crate::i18n::Lang;
 use crate::record::CastTerm;
+use crate::ui::lane_state;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// One lane of `--json`: its end state and what it measured.
+#[derive(Serialize)]
+struct LaneJson {
+    name: &'static str,
+    state: &'static str,
+    metrics: Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// `concur demo ID --json`.
+#[derive(Serialize)]
+struct RunJson {
+    demo: &'static str,
+    seconds: f64,
+    demo_seconds: f64,
+    speed: f64,
+    /// Every lane finished on its own (none was cut by `--seconds`).
+    completed: bool,
+    dropped_events: u64,
+    lanes: Vec<LaneJson>,
+}
+
+/// A lane's end state as a stable word (not a Rust identifier).
+pub fn state_word(state: LaneState) -> &'static str {
+    match state {
+        LaneState::Idle => "idle",
+        LaneState::Waiting => "waiting",
+        LaneState::Running => "running",
+        LaneState::Done => "done",
+        LaneState::Failed => "failed",
+        LaneState::Stopped => "stopped",
+    }
+}
 
 /// The measured figures of a finished run, as `concur demo ID --json` prints them.
 pub fn to_json(outcome: &Outcome) -> Value {
     let v = &outcome.view;
-    let lanes: Vec<Value> = v
+    let lanes = v
         .lanes
         .iter()
-        .map(|lane| {
-            let metrics: Map<String, Value> = lane
+        .map(|lane| LaneJson {
+            name: lane.name(),
+            state: state_word(lane.state),
+            metrics: lane
                 .metrics
                 .iter()
-                .map(|m| (m.name.to_string(), number(m.value)))
-                .collect();
-            let mut obj = json!({ "name": lane.name, "metrics": metrics });
-            if let Some(err) = &lane.error {
-                obj["error"] = json!(err.to_string());
-            }
-            if lane.state != LaneState::Done {
-                obj["state"] = json!(format!("{:?}", lane.state).to_lowercase());
-            }
-            obj
+                .map(|m| (m.name.to_string(), typed(m.value, m.unit)))
+                .collect(),
+            error: lane.error.as_ref().map(|e| e.to_string()),
         })
         .collect();
-    json!({
-        "demo": v.info.id,
-        "seconds": round3(outcome.wall.as_secs_f64()),
-        "demo_seconds": round3(v.demo_time.as_secs_f64()),
-        "speed": v.scale,
-        "completed": outcome.completed,
-        "dropped_events": v.dropped,
-        "lanes": lanes,
-    })
+    let run = RunJson {
+        demo: v.info.id,
+        seconds: round3(outcome.wall.as_secs_f64()),
+        demo_seconds: round3(v.demo_time.as_secs_f64()),
+        speed: v.scale,
+        completed: outcome.completed,
+        dropped_events: v.dropped,
+        lanes,
+    };
+    serde_json::to_value(run).unwrap_or(Value::Null)
 }
 
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-fn number(x: f64) -> Value {
-    if x.fract() == 0.0 && x.abs() < 9e15 {
-        json!(x as i64)
-    } else {
-        json!(round3(x))
+/// A figure as its unit says: counts are integers, flags booleans.
+fn typed(x: f64, unit: Unit) -> Value {
+    match unit {
+        Unit::Flag => json!(x != 0.0),
+        Unit::Count if x.fract() == 0.0 && x.abs() < 9e15 => json!(x as i64),
+        _ => json!(round3(x)),
     }
 }
 
@@ -65,7 +99,8 @@ pub fn run_plain(
     params: Params,
     opts: HeadlessOptions,
     record: Option<&CastTerm>,
-) -> Outcome {
+    lang: Lang,
+) -> Result<Outcome, ParamError> {
     let target = match record {
         Some(cast) => ProgressDrawTarget::term_like_with_hz(Box::new(cast.clone()), 20),
         None => ProgressDrawTarget::stderr_with_hz(20),
@@ -85,11 +120,10 @@ pub fn run_plain(
         })
         .collect();
     let hidden = mp.is_hidden();
-    let mut last_line: HashMap<usize, String> = HashMap::new();
     let outcome = run_headless(demo, params, opts, |view: &DemoView, ev: &DemoEvent| {
         let Some(pb) = bars.get(ev.lane) else { return };
         let lane = &view.lanes[ev.lane];
-        let name = lane.name;
+        let name = lane.name();
         match &ev.kind {
             EventKind::Frame(n) => {
                 pb.set_prefix(format!(
@@ -99,7 +133,11 @@ pub fn run_plain(
                 ));
             }
             EventKind::Log(line) => {
-                let text = format!("{:>7.3}s [{name}] {line}", ev.demo_at.as_secs_f64());
+                let text = format!(
+                    "{:>7.3}s [{name}] {}",
+                    ev.demo_at.as_secs_f64(),
+                    line.get(lang)
+                );
                 match record {
                     Some(cast) => mp.suspend(|| {
                         let _ = cast.write_line(&text);
@@ -107,33 +145,43 @@ pub fn run_plain(
                     None if hidden => println!("{text}"),
                     None => mp.suspend(|| eprintln!("{text}")),
                 }
-                last_line.insert(ev.lane, line.clone());
             }
-            EventKind::Status(s) => pb.set_message(s.clone()),
+            EventKind::Status(s) => pb.set_message(s.get(lang).to_string()),
             EventKind::Progress { done, total } => pb.set_message(format!("{done}/{total}")),
-            EventKind::Done => {
-                pb.finish_with_message(lane.status.clone().unwrap_or_else(|| "done".into()))
-            }
-            EventKind::Failed(err) => pb.abandon_with_message(format!("failed: {err}")),
+            EventKind::Done => pb.finish_with_message(
+                lane.status
+                    .as_ref()
+                    .map(|s| s.get(lang).to_string())
+                    .unwrap_or_else(|| lane_state::label(LaneState::Done, lang).into()),
+            ),
+            EventKind::Stopped => pb.abandon_with_message(format!(
+                "{} {}",
+                lane_state::mark(LaneState::Stopped),
+                lane_state::label(LaneState::Stopped, lang)
+            )),
+            EventKind::Failed(err) => pb.abandon_with_message(format!(
+                "{} {err}",
+                lane_state::label(LaneState::Failed, lang)
+            )),
             _ => {}
         }
-    });
+    })?;
     for pb in &bars {
         if !pb.is_finished() {
             pb.abandon();
         }
     }
     let _ = mp.clear();
-    let summary = summary(&outcome);
+    let summary = summary(&outcome, lang);
     print!("{summary}");
     if let Some(cast) = record {
         let _ = cast.emit(&summary.replace('\n', "\r\n"));
         let _ = cast.finish();
     }
-    outcome
+    Ok(outcome)
 }
 
-fn summary(outcome: &Outcome) -> String {
+fn summary(outcome: &Outcome, lang: Lang) -> String {
     use std::fmt::Write;
     let v = &outcome.view;
     let mut out = String::new();
@@ -158,13 +206,26 @@ fn summary(outcome: &Outcome) -> String {
         outcome.wall.as_secs_f64()
     );
     for lane in &v.lanes {
-        let status = lane.status.as_deref().unwrap_or("");
-        let _ = writeln!(out, "  {} [{:?}] {status}", lane.name, lane.state);
+        // A lane cut short says so; its last status may describe work it
+        // never finished.
+        let status = match lane.state {
+            LaneState::Done | LaneState::Failed => {
+                lane.status.as_ref().map_or("", |s| s.get(lang))
+            }
+            _ => "",
+        };
+        let _ = writeln!(
+            out,
+            "  {} {} {} {status}",
+            lane_state::mark(lane.state),
+            lane.name(),
+            lane_state::label(lane.state, lang),
+        );
         if let Some(err) = &lane.error {
             let _ = writeln!(out, "    error: {err}");
         }
         for m in &lane.metrics {
-            let _ = writeln!(out, "    {:<20} {}", m.name, m.unit.format(m.value));
+            let _ = writeln!(out, "    {:<20} {}", m.name, m.unit.format(m.value, lang));
         }
     }
     if v.dropped > 0 {

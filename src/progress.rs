@@ -2,7 +2,7 @@
 //! Written atomically (temp file + rename); a file that cannot be read is
 //! moved aside, never silently overwritten.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -27,8 +27,46 @@ pub struct LessonProgress {
     /// The last step the student looked at (0-based).
     #[serde(default)]
     pub step: usize,
+    /// Every step the student has seen (0-based).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub seen: BTreeSet<usize>,
+    /// How many steps the lesson had when last seen.
+    #[serde(default)]
+    pub steps: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quiz: Option<QuizRecord>,
+}
+
+impl LessonProgress {
+    /// Records that step `step` of `steps` is on screen; whether anything
+    /// changed.
+    pub fn saw(&mut self, step: usize, steps: usize) -> bool {
+        let before = (self.viewed, self.step, self.steps, self.seen.len());
+        self.viewed = true;
+        self.step = step;
+        self.steps = steps;
+        self.seen.insert(step);
+        self.seen.retain(|s| *s < steps);
+        before != (self.viewed, self.step, self.steps, self.seen.len())
+    }
+
+    /// Read to the end: every step seen.
+    pub fn read_through(&self) -> bool {
+        self.steps > 0 && self.seen.len() >= self.steps
+    }
+}
+
+/// One finished round of a quiz.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Round {
+    /// A full round (not a retry of the wrong ones).
+    pub full: bool,
+    pub total: usize,
+    pub right: usize,
+    /// Questions answered wrong in this round (by id).
+    pub wrong: Vec<String>,
+    /// Questions asked in this round (by id).
+    pub asked: Vec<String>,
 }
 
 /// A lesson's quiz results.
@@ -47,32 +85,40 @@ pub struct QuizRecord {
 }
 
 impl QuizRecord {
-    /// Records a round: a full round counts for the score; a retry of the
-    /// wrong ones only updates which are still wrong.
-    pub fn record(
-        &mut self,
-        full: bool,
-        total: usize,
-        right: usize,
-        wrong: Vec<String>,
-        asked: &[String],
-    ) {
-        if full {
+    /// Records a round. A full round sets the score; a retry that gets
+    /// wrong answers right counts too, so the best score and the "to retry"
+    /// list always agree (best = total - still wrong, at least).
+    pub fn record(&mut self, round: &Round) {
+        if round.full {
             self.attempts += 1;
-            self.total = total;
-            self.last = right;
-            self.best = self.best.max(right);
-            self.wrong = wrong;
+            self.total = round.total;
+            self.last = round.right;
+            self.wrong = round.wrong.clone();
         } else {
             self.wrong
-                .retain(|id| !asked.contains(id) || wrong.contains(id));
+                .retain(|id| !round.asked.contains(id) || round.wrong.contains(id));
         }
+        self.best = self
+            .best
+            .max(self.total.saturating_sub(self.wrong.len()));
+    }
+
+    /// Every question answered right (in a full round or a retry).
+    pub fn passed(&self) -> bool {
+        self.attempts > 0 && self.wrong.is_empty()
     }
 }
 
 impl Progress {
     pub fn is_viewed(&self, id: &str) -> bool {
         self.lessons.get(id).is_some_and(|l| l.viewed)
+    }
+
+    /// Read to the end and, if the lesson has a quiz, the quiz passed.
+    pub fn is_finished(&self, id: &str, has_quiz: bool) -> bool {
+        self.lessons.get(id).is_some_and(|l| {
+            l.read_through() && (!has_quiz || l.quiz.as_ref().is_some_and(QuizRecord::passed))
+        })
     }
 
     pub fn quiz(&self, id: &str) -> Option<&QuizRecord> {
@@ -215,16 +261,49 @@ mod tests {
     }
 
     #[test]
+    fn a_lesson_is_finished_when_read_through_and_its_quiz_passed() {
+        let mut p = Progress::default();
+        for step in 0..3 {
+            assert!(!p.is_finished("x", false));
+            p.lesson_mut("x").saw(step, 3);
+        }
+        assert!(p.is_finished("x", false));
+        assert!(!p.is_finished("x", true), "the quiz is not passed yet");
+        p.lesson_mut("x").quiz = Some(QuizRecord {
+            attempts: 1,
+            best: 2,
+            total: 2,
+            last: 2,
+            wrong: Vec::new(),
+        });
+        assert!(p.is_finished("x", true));
+        assert!(!p.lesson_mut("x").saw(2, 3), "seeing a step twice changes nothing");
+    }
+
+    #[test]
     fn quiz_rounds_keep_the_best_and_what_is_still_wrong() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let round = |full, total, right, wrong: &[&str], asked: &[&str]| Round {
+            full,
+            total,
+            right,
+            wrong: ids(wrong),
+            asked: ids(asked),
+        };
         let mut r = QuizRecord::default();
-        let all: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
-        r.record(true, 3, 1, vec!["b".into(), "c".into()], &all);
+        r.record(&round(true, 3, 1, &["b", "c"], &["a", "b", "c"]));
         assert_eq!((r.attempts, r.best, r.last), (1, 1, 1));
-        r.record(false, 2, 1, vec!["c".into()], &["b".into(), "c".into()]);
-        assert_eq!(r.wrong, vec!["c".to_string()]);
+        assert!(!r.passed());
+        r.record(&round(false, 2, 1, &["c"], &["b", "c"]));
+        assert_eq!(r.wrong, ids(&["c"]));
         assert_eq!(r.attempts, 1, "a retry is not a full round");
-        r.record(true, 3, 0, all.clone(), &all);
-        assert_eq!((r.attempts, r.best, r.last), (2, 1, 0));
+        assert_eq!(r.best, 2, "the fixed answer counts: best and to-retry agree");
+        r.record(&round(false, 1, 1, &[], &["c"]));
+        assert_eq!((r.best, r.total), (3, 3));
+        assert!(r.passed());
+        r.record(&round(true, 3, 0, &["a", "b", "c"], &["a", "b", "c"]));
+        assert_eq!((r.attempts, r.best, r.last), (2, 3, 0));
+        assert!(!r.passed());
     }
 
     #[test]

@@ -1,56 +1,92 @@
-//! The home screen: the lessons in order, each marked viewed or new.
+//! The home screen: the lessons in order, each with how far the student got.
+
+use std::cell::{Cell, RefCell};
 
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, StatefulWidget, Widget};
+use unicode_width::UnicodeWidthStr;
 
 use super::keys::{Action, Context};
-use super::{App, Effect};
-use crate::ui::status::status_line;
+use super::status::status_line;
+use super::{App, Effect, Transition};
+use crate::lesson::{Catalog, LessonSet};
 use crate::ui::wrap::{truncate, wrap_runs};
 
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct HomeState {
-    pub selected: usize,
-}
-
-/// First row of the list inside the screen (title row + border).
-const LIST_TOP: u16 = 2;
 /// From this width the selected lesson's outline shows beside the list.
 const OUTLINE_MIN_WIDTH: u16 = 110;
+/// Notices shown at most, newest first.
+const NOTICES_SHOWN: usize = 3;
+
+#[derive(Debug, Default)]
+pub struct HomeState {
+    /// The selection and scroll offset, kept by ratatui's `List` as it draws.
+    list: RefCell<ListState>,
+    /// Where the list's rows were drawn, for mouse clicks.
+    rows_area: Cell<Rect>,
+}
 
 impl HomeState {
-    pub fn on_action(&mut self, action: Action, count: usize) -> Effect {
-        let before = self.selected;
-        match action {
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => self.selected = (self.selected + 1).min(count.saturating_sub(1)),
-            _ => return Effect::none(),
-        }
-        if before == self.selected {
-            Effect::none()
-        } else {
-            Effect::redraw()
+    pub fn at(selected: usize) -> HomeState {
+        HomeState {
+            list: RefCell::new(ListState::default().with_selected(Some(selected))),
+            rows_area: Cell::default(),
         }
     }
 
-    pub fn on_mouse(&mut self, m: MouseEvent, count: usize) -> Effect {
+    pub fn selected(&self) -> usize {
+        self.list.borrow().selected().unwrap_or(0)
+    }
+
+    fn select(&mut self, i: usize) -> Effect {
+        if i == self.selected() {
+            return Effect::none();
+        }
+        self.list.get_mut().select(Some(i));
+        Effect::redraw()
+    }
+
+    pub fn clamp(&mut self, count: usize) {
+        let i = self.selected().min(count.saturating_sub(1));
+        self.list.get_mut().select(Some(i));
+    }
+
+    pub fn on_action(&mut self, action: Action, catalog: &Catalog) -> Transition {
+        let count = catalog.lessons.len();
+        let i = self.selected();
+        match action {
+            Action::Up => self.select(i.saturating_sub(1)).into(),
+            Action::Down => self.select((i + 1).min(count.saturating_sub(1))).into(),
+            Action::Open => match catalog.lessons.get(i) {
+                Some(set) => Transition::OpenLesson {
+                    id: set.id.clone(),
+                    step: None,
+                },
+                None => Effect::none().into(),
+            },
+            _ => Effect::none().into(),
+        }
+    }
+
+    pub fn on_mouse(&mut self, m: MouseEvent, catalog: &Catalog) -> Transition {
         match m.kind {
-            MouseEventKind::ScrollUp => self.on_action(Action::Up, count),
-            MouseEventKind::ScrollDown => self.on_action(Action::Down, count),
+            MouseEventKind::ScrollUp => self.on_action(Action::Up, catalog),
+            MouseEventKind::ScrollDown => self.on_action(Action::Down, catalog),
             MouseEventKind::Down(MouseButton::Left) => {
-                let row = m.row.saturating_sub(LIST_TOP) as usize;
-                if m.row >= LIST_TOP && row < count && row != self.selected {
-                    self.selected = row;
-                    Effect::redraw()
+                let area = self.rows_area.get();
+                if !area.contains(Position::new(m.column, m.row)) {
+                    return Effect::none().into();
+                }
+                let row = (m.row - area.y) as usize + self.list.borrow().offset();
+                if row < catalog.lessons.len() {
+                    self.select(row).into()
                 } else {
-                    Effect::none()
+                    Effect::none().into()
                 }
             }
-            _ => Effect::none(),
+            _ => Effect::none().into(),
         }
     }
 }
@@ -58,15 +94,29 @@ impl HomeState {
 pub fn render(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let s = app.strings();
-    let problems = app.catalog.problems.len();
     let mut notes = Vec::new();
-    if problems > 0 {
-        notes.push(format!("⚠ {problems} {}", s.problems_loading));
+    let broken = broken_lessons(app);
+    if !broken.is_empty() {
+        let dir = match &app.catalog.source {
+            crate::lesson::Source::Dir(d) => format!(" {}", d.display()),
+            crate::lesson::Source::Builtin => String::new(),
+        };
+        notes.push(format!(
+            "⚠ {} {} (concur check{dir})",
+            broken.join(", "),
+            s.problems_loading
+        ));
     }
-    notes.extend(app.notices.iter().rev().take(3).map(|n| format!("⚠ {n}")));
+    notes.extend(
+        app.notices
+            .iter()
+            .rev()
+            .take(NOTICES_SHOWN)
+            .map(|n| format!("⚠ {}", n.text(app.lang))),
+    );
     let note_lines: Vec<Line> = notes
         .into_iter()
-        .flat_map(|n| wrap_runs(&[(n, t.warn())], area.width.saturating_sub(1) as usize))
+        .flat_map(|n| wrap_runs(&[(n, t.warn())], area.width.saturating_sub(2) as usize))
         .collect();
     let notes_height = (note_lines.len() as u16).min(area.height / 3);
     let [title, list, notes_area, status] = Layout::vertical([
@@ -76,19 +126,7 @@ pub fn render(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
         Constraint::Length(1),
     ])
     .areas(area);
-
-    let lang = format!("[{}] ", app.lang.code());
-    Line::from(vec![
-        Span::styled(" concur ", t.bar()),
-        Span::styled(format!("  {}", s.app_tagline), t.muted()),
-    ])
-    .render(title, buf);
-    buf.set_string(
-        title.right().saturating_sub(lang.len() as u16),
-        title.y,
-        &lang,
-        t.muted(),
-    );
+    render_title(app, title, buf);
 
     // Wide screens show the selected lesson's outline beside the list.
     let (list, outline) = if list.width >= OUTLINE_MIN_WIDTH && !app.catalog.lessons.is_empty() {
@@ -98,88 +136,120 @@ pub fn render(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
     } else {
         (list, None)
     };
-    if let Some(outline) = outline {
-        render_outline(app, state.selected, outline, buf);
+    if let Some(outline) = outline
+        && let Some(set) = app.catalog.lessons.get(state.selected())
+    {
+        render_outline(app, set, outline, buf);
     }
+    render_list(app, state, list, buf);
+    Paragraph::new(note_lines).render(notes_area.inner(ratatui::layout::Margin::new(1, 0)), buf);
+    status_line(Context::Home, app.lang, t, app.flash.as_ref().map(|f| f.get(app.lang)))
+        .render(status, buf);
+}
+
+/// The lessons some file of which could not be loaded (by file name).
+fn broken_lessons(app: &App) -> Vec<String> {
+    let mut names: Vec<String> = app
+        .catalog
+        .problems
+        .iter()
+        .map(|p| {
+            std::path::Path::new(&p.path)
+                .file_stem()
+                .map_or(p.path.clone(), |s| s.to_string_lossy().into_owned())
+                .trim_end_matches(".quiz")
+                .to_string()
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn render_title(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let lang = format!("[{}] ", app.lang.code());
+    Line::from(vec![
+        Span::styled(" concur ", t.bar()),
+        Span::styled(format!("  {}", app.strings().app_tagline), t.muted()),
+    ])
+    .render(area, buf);
+    buf.set_string(
+        area.right().saturating_sub(lang.len() as u16),
+        area.y,
+        &lang,
+        t.muted(),
+    );
+}
+
+/// How far the student got with a lesson, for its row.
+fn progress_text(app: &App, set: &LessonSet) -> (String, bool) {
+    let s = app.strings();
+    let has_quiz = set.quiz(app.lang).is_some();
+    let finished = app.progress.is_finished(&set.id, has_quiz);
+    let Some(p) = app.progress.lessons.get(&set.id).filter(|p| p.viewed) else {
+        return (s.not_viewed.to_string(), false);
+    };
+    let steps = set.get(app.lang).steps.len();
+    let mut text = format!("{} {}/{steps}", s.viewed, p.seen.len().min(steps));
+    // Scores are the student's own: not on a projector.
+    if !app.present
+        && let Some(q) = p.quiz.as_ref().filter(|q| q.attempts > 0)
+    {
+        text.push_str(&format!(" · {} {}/{}", s.quiz, q.best, q.total));
+    }
+    (text, finished)
+}
+
+fn render_list(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let s = app.strings();
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(t.border())
         .title(Span::styled(format!(" {} ", s.lessons), t.accent()));
-    let inner = block.inner(list);
-    block.render(list, buf);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    state.rows_area.set(inner);
     if app.catalog.lessons.is_empty() {
-        Paragraph::new(s.no_lessons)
-            .style(t.warn())
-            .render(inner, buf);
+        Paragraph::new(s.no_lessons).style(t.warn()).render(inner, buf);
+        return;
     }
-    let rows = inner.height as usize;
-    let first = state.selected.saturating_sub(rows.saturating_sub(1));
-    for (row, (i, set)) in app
+    // Room for the pointer ("▶ ") the list draws in front of each row.
+    let width = inner.width.saturating_sub(2) as usize;
+    let items: Vec<ListItem> = app
         .catalog
         .lessons
         .iter()
-        .enumerate()
-        .skip(first)
-        .take(rows)
-        .enumerate()
-    {
-        let lesson = set.get(app.lang);
-        let viewed = app.progress.is_viewed(&set.id);
-        let selected = i == state.selected;
-        let mark = if viewed { "✓" } else { "·" };
-        let mark_style = if viewed { t.ok() } else { t.muted() };
-        let demos = if lesson.demos.is_empty() {
-            String::new()
-        } else {
-            format!("{}: {}", s.demo, lesson.demos.join(", "))
-        };
-        let status = if viewed { s.viewed } else { s.not_viewed };
-        let status = match app.progress.quiz(&set.id) {
-            Some(r) if r.attempts > 0 => format!("{status} · {} {}/{}", s.quiz, r.best, r.total),
-            _ => status.to_string(),
-        };
-        let y = inner.y + row as u16;
-        let line_area = Rect::new(inner.x, y, inner.width, 1);
-        let base = if selected { t.selected() } else { Style::new() };
-        buf.set_style(line_area, base);
-        let pointer = if selected { "▶ " } else { "  " };
-        let right = format!("{demos}  {status} ");
-        let right_w = unicode_width::UnicodeWidthStr::width(right.as_str()) as u16;
-        let title_w = inner.width.saturating_sub(right_w + 8) as usize;
-        let line = Line::from(vec![
-            Span::styled(pointer, base),
-            Span::styled(format!("{mark} "), if selected { base } else { mark_style }),
-            Span::styled(
-                format!("{:>2}  ", lesson.order),
-                if selected { base } else { t.muted() },
-            ),
-            Span::styled(
-                truncate(&lesson.title, title_w),
-                if selected { base } else { t.text() },
-            ),
-        ]);
-        line.render(line_area, buf);
-        if inner.width > right_w + 20 {
-            buf.set_string(
-                inner.right().saturating_sub(right_w),
-                y,
-                &right,
-                if selected { base } else { t.muted() },
-            );
-        }
-    }
-
-    Paragraph::new(note_lines).render(notes_area.inner(ratatui::layout::Margin::new(1, 0)), buf);
-    status_line(Context::Home, app.lang, t, None).render(status, buf);
+        .map(|set| {
+            let lesson = set.get(app.lang);
+            let (status, finished) = progress_text(app, set);
+            let mark = if finished { "✓" } else { "·" };
+            let right = format!("  {status} ");
+            let right_w = right.width();
+            // Narrow: the title gets the row, the progress goes.
+            let right = if width >= right_w + 24 { right } else { String::new() };
+            let title_w = width.saturating_sub(right.width() + 6);
+            let title = truncate(&lesson.title, title_w);
+            let pad = width.saturating_sub(6 + title.width() + right.width());
+            ListItem::new(Line::from(vec![
+                Span::styled(format!("{mark} "), if finished { t.ok() } else { t.muted() }),
+                Span::styled(format!("{:>2}  ", lesson.order), t.muted()),
+                Span::styled(title, t.text()),
+                Span::raw(" ".repeat(pad)),
+                Span::styled(right, t.muted()),
+            ]))
+        })
+        .collect();
+    let list = List::new(items)
+        .highlight_style(t.selected())
+        .highlight_symbol("▶ ");
+    StatefulWidget::render(list, inner, buf, &mut state.list.borrow_mut());
 }
 
 /// The selected lesson at a glance: its steps, demos and quiz.
-fn render_outline(app: &App, selected: usize, area: Rect, buf: &mut Buffer) {
+fn render_outline(app: &App, set: &LessonSet, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let zh = app.lang.is_zh();
-    let Some(set) = app.catalog.lessons.get(selected) else {
-        return;
-    };
     let lesson = set.get(app.lang);
     let block = Block::new()
         .borders(Borders::ALL)
@@ -189,20 +259,17 @@ fn render_outline(app: &App, selected: usize, area: Rect, buf: &mut Buffer) {
     block.render(area, buf);
     let w = inner.width as usize;
     let questions = set.quiz(app.lang).map_or(0, |q| q.questions.len());
-    let facts = if zh {
-        format!("{} 步 · {} 道测验题", lesson.steps.len(), questions)
+    let steps = lesson.steps.len();
+    let facts = if app.lang.is_zh() {
+        format!("{steps} 步 · {questions} 道测验题")
     } else {
-        format!(
-            "{} steps · {} quiz questions",
-            lesson.steps.len(),
-            questions
-        )
+        format!("{steps} steps · {questions} quiz questions")
     };
     let mut lines = vec![
         Line::styled(truncate(&facts, w), t.muted()),
         Line::default(),
     ];
-    let current = app.progress.lessons.get(&set.id).map(|p| p.step);
+    let p = app.progress.lessons.get(&set.id);
     for (i, step) in lesson.steps.iter().enumerate() {
         if i > 0 && step.title == lesson.steps[i - 1].title && step.demo.is_none() {
             continue;
@@ -212,7 +279,8 @@ fn render_outline(app: &App, selected: usize, area: Rect, buf: &mut Buffer) {
             .as_ref()
             .map(|d| format!("  ▶ {}", d.id))
             .unwrap_or_default();
-        let mark = if Some(i) == current { "›" } else { " " };
+        let seen = p.is_some_and(|p| p.seen.contains(&i));
+        let mark = if seen { "✓" } else { " " };
         let text = truncate(&format!("{mark}{:>2}. {}{demo}", i + 1, step.title), w);
         let style = if step.demo.is_some() {
             t.text()

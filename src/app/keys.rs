@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::lesson::Lang;
+use crate::i18n::Text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -19,6 +19,8 @@ pub enum Action {
     LastStep,
     ScrollDown,
     ScrollUp,
+    PageDown,
+    PageUp,
     ToggleDemo,
     RestartDemo,
     SwitchLang,
@@ -34,6 +36,7 @@ pub enum Action {
     Faster,
     Pause,
     StepOnce,
+    Zoom,
     NextTheme,
     TogglePresent,
     Blank,
@@ -49,363 +52,390 @@ pub enum Context {
     Quiz,
 }
 
-pub struct Binding {
-    pub action: Action,
-    pub keys: &'static [(KeyCode, KeyModifiers)],
-    /// How the keys are written in hints, e.g. "←/→ h/l".
-    pub label: &'static str,
-    pub en: &'static str,
-    pub zh: &'static str,
-    pub contexts: &'static [Context],
-    /// The short form for the status line (keys, en, zh); `None`: help only.
-    pub hint: Option<(&'static str, &'static str, &'static str)>,
+/// A key as the user presses it. Letters and symbols ignore Shift (the
+/// character already says it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySpec {
+    Code(KeyCode),
+    Char(char),
+    Ctrl(char),
+    /// 1-9: `Choose(n)`.
+    Digits,
 }
 
-const NONE: KeyModifiers = KeyModifiers::NONE;
-const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
-const ALL: &[Context] = &[Context::Home, Context::Lesson, Context::Quiz];
-const HOME: &[Context] = &[Context::Home];
-const LESSON: &[Context] = &[Context::Lesson];
-const QUIZ: &[Context] = &[Context::Quiz];
-const HOME_QUIZ: &[Context] = &[Context::Home, Context::Quiz];
+/// What needs to be true for a binding to be shown in help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Always,
+    /// Only where the demo on screen can fail on purpose (`f`).
+    WithFailure,
+}
+
+pub struct Binding {
+    /// The first action is what the keys mean; a second one (the pair's
+    /// other direction) lists its own keys in `alt_keys`.
+    pub action: Action,
+    pub keys: &'static [KeySpec],
+    pub alt: Option<(Action, &'static [KeySpec])>,
+    pub contexts: &'static [Context],
+    /// In help: how the keys are written, and what they do.
+    pub help: (&'static str, Text),
+    /// In the status line: the short form, if any.
+    pub hint: Option<(&'static str, Text)>,
+    pub shown: Shown,
+}
+
+use Context::{Home as H, Lesson as L, Quiz as Q};
+use KeySpec::{Char, Code, Ctrl, Digits};
+
+const ALL: &[Context] = &[H, L, Q];
+const HOME: &[Context] = &[H];
+const LESSON: &[Context] = &[L];
+const QUIZ: &[Context] = &[Q];
+
+const fn bind(
+    action: Action,
+    keys: &'static [KeySpec],
+    contexts: &'static [Context],
+    label: &'static str,
+    help: Text,
+) -> Binding {
+    Binding {
+        action,
+        keys,
+        alt: None,
+        contexts,
+        help: (label, help),
+        hint: None,
+        shown: Shown::Always,
+    }
+}
+
+impl Binding {
+    const fn and(mut self, action: Action, keys: &'static [KeySpec]) -> Self {
+        self.alt = Some((action, keys));
+        self
+    }
+
+    const fn hint(mut self, keys: &'static str, text: Text) -> Self {
+        self.hint = Some((keys, text));
+        self
+    }
+
+    const fn only(mut self, shown: Shown) -> Self {
+        self.shown = shown;
+        self
+    }
+
+    fn matches(&self, key: &KeyEvent) -> Option<Action> {
+        if hit(self.keys, key) {
+            return Some(self.action);
+        }
+        self.alt.filter(|(_, keys)| hit(keys, key)).map(|(a, _)| a)
+    }
+}
+
+const fn t(en: &'static str, zh: &'static str) -> Text {
+    Text::new(en, zh)
+}
 
 pub static BINDINGS: &[Binding] = &[
-    Binding {
-        action: Action::Up,
-        keys: &[(KeyCode::Up, NONE), (KeyCode::Char('k'), NONE)],
-        label: "↑/↓ k/j",
-        en: "move",
-        zh: "移动",
-        contexts: HOME_QUIZ,
-        hint: Some(("↑↓", "move", "移动")),
-    },
-    Binding {
-        action: Action::Down,
-        keys: &[(KeyCode::Down, NONE), (KeyCode::Char('j'), NONE)],
-        label: "",
-        en: "",
-        zh: "",
-        contexts: HOME_QUIZ,
-        hint: None,
-    },
-    Binding {
-        action: Action::Open,
-        keys: &[
-            (KeyCode::Enter, NONE),
-            (KeyCode::Right, NONE),
-            (KeyCode::Char('l'), NONE),
-        ],
-        label: "Enter",
-        en: "open the lesson",
-        zh: "打开课程",
-        contexts: HOME,
-        hint: Some(("Enter", "open", "打开")),
-    },
-    Binding {
-        action: Action::NextStep,
-        keys: &[
-            (KeyCode::Right, NONE),
-            (KeyCode::Char('l'), NONE),
-            (KeyCode::PageDown, NONE),
-        ],
-        label: "→/← l/h PgDn/PgUp",
-        en: "next / previous step",
-        zh: "下一步 / 上一步",
-        contexts: LESSON,
-        hint: Some(("←→", "step", "翻页")),
-    },
-    Binding {
-        action: Action::PrevStep,
-        keys: &[
-            (KeyCode::Left, NONE),
-            (KeyCode::Char('h'), NONE),
-            (KeyCode::PageUp, NONE),
-        ],
-        label: "",
-        en: "",
-        zh: "",
-        contexts: LESSON,
-        hint: None,
-    },
-    Binding {
-        action: Action::FirstStep,
-        keys: &[(KeyCode::Home, NONE)],
-        label: "Home/End G",
-        en: "first / last step",
-        zh: "第一步 / 最后一步",
-        contexts: LESSON,
-        hint: None,
-    },
-    Binding {
-        action: Action::LastStep,
-        keys: &[
-            (KeyCode::End, NONE),
-            (KeyCode::Char('G'), SHIFT),
-            (KeyCode::Char('G'), NONE),
-        ],
-        label: "",
-        en: "",
-        zh: "",
-        contexts: LESSON,
-        hint: None,
-    },
-    Binding {
-        action: Action::ScrollDown,
-        keys: &[(KeyCode::Down, NONE), (KeyCode::Char('j'), NONE)],
-        label: "↓/↑ j/k",
-        en: "scroll the text (also the mouse wheel)",
-        zh: "滚动文字（鼠标滚轮也可以）",
-        contexts: LESSON,
-        hint: Some(("↑↓", "scroll", "滚动")),
-    },
-    Binding {
-        action: Action::ScrollUp,
-        keys: &[(KeyCode::Up, NONE), (KeyCode::Char('k'), NONE)],
-        label: "",
-        en: "",
-        zh: "",
-        contexts: LESSON,
-        hint: None,
-    },
-    Binding {
-        action: Action::ToggleDemo,
-        keys: &[(KeyCode::Char(' '), NONE)],
-        label: "Space",
-        en: "start / stop the demo",
-        zh: "启动 / 停止演示",
-        contexts: LESSON,
-        hint: Some(("Space", "demo", "演示")),
-    },
-    Binding {
-        action: Action::RestartDemo,
-        keys: &[(KeyCode::Char('r'), NONE)],
-        label: "r",
-        en: "restart the demo",
-        zh: "重新运行演示",
-        contexts: LESSON,
-        hint: Some(("r", "restart", "重来")),
-    },
-    Binding {
-        action: Action::SwitchLang,
-        keys: &[(KeyCode::Char('L'), SHIFT), (KeyCode::Char('L'), NONE)],
-        label: "L",
-        en: "English / 中文",
-        zh: "English / 中文",
-        contexts: ALL,
-        hint: Some(("L", "中文/English", "English/中文")),
-    },
-    Binding {
-        action: Action::NextTheme,
-        keys: &[(KeyCode::Char('T'), SHIFT), (KeyCode::Char('T'), NONE)],
-        label: "T",
-        en: "next colour theme (kept for next time)",
-        zh: "下一个配色主题（下次继续使用）",
-        contexts: ALL,
-        hint: None,
-    },
-    Binding {
-        action: Action::TogglePresent,
-        keys: &[(KeyCode::Char('p'), NONE)],
-        label: "p",
-        en: "presenter mode: big titles, no chrome",
-        zh: "演讲模式：大标题，无边框",
-        contexts: &[Context::Home, Context::Lesson],
-        hint: None,
-    },
-    Binding {
-        action: Action::GoTo,
-        keys: &[(KeyCode::Char('g'), NONE)],
-        label: "g N Enter",
-        en: "go to step N (g g: first step)",
-        zh: "跳到第 N 步（g g：第一步）",
-        contexts: LESSON,
-        hint: None,
-    },
-    Binding {
-        action: Action::Contents,
-        keys: &[(KeyCode::Char('o'), NONE)],
-        label: "o",
-        en: "the lesson's steps (table of contents)",
-        zh: "本课的步骤（目录）",
-        contexts: LESSON,
-        hint: None,
-    },
-    Binding {
-        action: Action::Blank,
-        keys: &[(KeyCode::Char('b'), NONE)],
-        label: "b",
-        en: "blank the screen (any key brings it back)",
-        zh: "黑屏（按任意键恢复）",
-        contexts: LESSON,
-        hint: None,
-    },
-    Binding {
-        action: Action::Help,
-        keys: &[
-            (KeyCode::Char('?'), NONE),
-            (KeyCode::Char('?'), SHIFT),
-            (KeyCode::F(1), NONE),
-        ],
-        label: "?",
-        en: "help",
-        zh: "帮助",
-        contexts: ALL,
-        hint: Some(("?", "help", "帮助")),
-    },
-    Binding {
-        action: Action::Back,
-        keys: &[(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
-        label: "Esc",
-        en: "back",
-        zh: "返回",
-        contexts: &[Context::Home, Context::Lesson],
-        hint: Some(("Esc", "back", "返回")),
-    },
-    Binding {
-        action: Action::Quit,
-        keys: &[
-            (KeyCode::Char('q'), NONE),
-            (KeyCode::Char('c'), KeyModifiers::CONTROL),
-        ],
-        label: "q",
-        en: "quit",
-        zh: "退出",
-        contexts: ALL,
-        hint: Some(("q", "quit", "退出")),
-    },
-    Binding {
-        action: Action::InjectFailure,
-        keys: &[(KeyCode::Char('f'), NONE)],
-        label: "f",
-        en: "demo failure: step 2 → unchecked → none",
-        zh: "演示故障：第 2 步 → 不检查 → 无",
-        contexts: LESSON,
-        hint: None,
-    },
-    Binding {
-        action: Action::Slower,
-        keys: &[(KeyCode::Char('-'), NONE), (KeyCode::Char('['), NONE)],
-        label: "- +  [ ]",
-        en: "demo speed: 0.1x 0.25x 0.5x 1x",
-        zh: "演示速度：0.1x 0.25x 0.5x 1x",
-        contexts: LESSON,
-        hint: None,
-    },
-    Binding {
-        action: Action::Faster,
-        keys: &[
-            (KeyCode::Char('+'), NONE),
-            (KeyCode::Char('='), NONE),
-            (KeyCode::Char(']'), NONE),
-        ],
-        label: "",
-        en: "",
-        zh: "",
-        contexts: LESSON,
-        hint: None,
-    },
-    Binding {
-        action: Action::Pause,
-        keys: &[(KeyCode::Char('.'), NONE)],
-        label: ".",
-        en: "pause / resume the demo",
-        zh: "暂停 / 继续演示",
-        contexts: LESSON,
-        hint: None,
-    },
-    Binding {
-        action: Action::StepOnce,
-        keys: &[(KeyCode::Char('n'), NONE)],
-        label: "n",
-        en: "while paused: one more event",
-        zh: "暂停时：再走一个事件",
-        contexts: LESSON,
-        hint: None,
-    },
-    Binding {
-        action: Action::OpenQuiz,
-        keys: &[(KeyCode::Char('t'), NONE)],
-        label: "t",
-        en: "take the quiz",
-        zh: "做测验",
-        contexts: LESSON,
-        hint: Some(("t", "quiz", "测验")),
-    },
-    Binding {
-        action: Action::Choose(0),
-        keys: &[],
-        label: "1-9",
-        en: "pick a choice (order questions: pick in order)",
-        zh: "选择选项（排序题：按顺序选）",
-        contexts: QUIZ,
-        hint: Some(("1-9", "pick", "选择")),
-    },
-    Binding {
-        action: Action::Choose(0),
-        keys: &[],
-        label: "1-9",
-        en: "demos with many lanes: show lane N beside the last one",
-        zh: "多泳道的演示：把第 N 条泳道和上一条并排显示",
-        contexts: LESSON,
-        hint: None,
-    },
-    Binding {
-        action: Action::Select,
-        keys: &[(KeyCode::Char(' '), NONE)],
-        label: "Space",
-        en: "pick the highlighted choice",
-        zh: "选择高亮的选项",
-        contexts: QUIZ,
-        hint: None,
-    },
-    Binding {
-        action: Action::Undo,
-        keys: &[(KeyCode::Backspace, NONE)],
-        label: "Backspace",
-        en: "take back the last pick of an order question",
-        zh: "撤回排序题的上一次选择",
-        contexts: QUIZ,
-        hint: None,
-    },
-    Binding {
-        action: Action::Submit,
-        keys: &[
-            (KeyCode::Enter, NONE),
-            (KeyCode::Right, NONE),
-            (KeyCode::Char('l'), NONE),
-        ],
-        label: "Enter",
-        en: "answer / next question",
-        zh: "回答 / 下一题",
-        contexts: QUIZ,
-        hint: Some(("Enter", "answer", "回答")),
-    },
-    Binding {
-        action: Action::Retry,
-        keys: &[(KeyCode::Char('r'), NONE)],
-        label: "r",
-        en: "retry the questions you got wrong (at the end)",
-        zh: "重做答错的题（在最后）",
-        contexts: QUIZ,
-        hint: None,
-    },
-    Binding {
-        action: Action::Back,
-        keys: &[(KeyCode::Esc, NONE)],
-        label: "Esc",
-        en: "back to the lesson",
-        zh: "返回课程",
-        contexts: QUIZ,
-        hint: Some(("Esc", "back", "返回")),
-    },
+    bind(
+        Action::Up,
+        &[Code(KeyCode::Up), Char('k')],
+        &[H, Q],
+        "↑/↓ k/j",
+        t("move", "移动"),
+    )
+    .and(Action::Down, &[Code(KeyCode::Down), Char('j')])
+    .hint("↑↓", t("move", "移动")),
+    bind(
+        Action::Open,
+        &[Code(KeyCode::Enter), Code(KeyCode::Right), Char('l')],
+        HOME,
+        "Enter",
+        t("open the lesson", "打开课程"),
+    )
+    .hint("Enter", t("open", "打开")),
+    bind(
+        Action::NextStep,
+        &[Code(KeyCode::Right), Char('l'), Code(KeyCode::PageDown)],
+        LESSON,
+        "→/← l/h PgDn/PgUp",
+        t("next / previous step", "下一步 / 上一步"),
+    )
+    .and(
+        Action::PrevStep,
+        &[Code(KeyCode::Left), Char('h'), Code(KeyCode::PageUp)],
+    )
+    .hint("←→", t("step", "翻页")),
+    bind(
+        Action::FirstStep,
+        &[Code(KeyCode::Home)],
+        LESSON,
+        "Home/End G",
+        t("first / last step", "第一步 / 最后一步"),
+    )
+    .and(Action::LastStep, &[Code(KeyCode::End), Char('G')]),
+    bind(
+        Action::ScrollDown,
+        &[Code(KeyCode::Down), Char('j')],
+        LESSON,
+        "↓/↑ j/k",
+        t(
+            "scroll the text (also the mouse wheel)",
+            "滚动文字（鼠标滚轮也可以）",
+        ),
+    )
+    .and(Action::ScrollUp, &[Code(KeyCode::Up), Char('k')])
+    .hint("↑↓", t("scroll", "滚动")),
+    bind(
+        Action::ToggleDemo,
+        &[Char(' ')],
+        LESSON,
+        "Space",
+        t("start / stop the demo", "启动 / 停止演示"),
+    )
+    .hint("Space", t("demo", "演示")),
+    bind(
+        Action::RestartDemo,
+        &[Char('r')],
+        LESSON,
+        "r",
+        t("restart the demo", "重新运行演示"),
+    )
+    .hint("r", t("restart", "重来")),
+    bind(
+        Action::Zoom,
+        &[Char('z')],
+        &[L, Q],
+        "z  PgUp/PgDn",
+        t(
+            "zoom the demo's lane (again: the next lane); its log scrolls",
+            "放大演示的泳道（再按：下一条）；其日志可以滚动",
+        ),
+    ),
+    bind(
+        Action::SwitchLang,
+        &[Char('L')],
+        ALL,
+        "L",
+        t("English / 中文", "English / 中文"),
+    )
+    .hint("L", t("中文/English", "English/中文")),
+    bind(
+        Action::NextTheme,
+        &[Char('T')],
+        ALL,
+        "T",
+        t(
+            "next colour theme (kept for next time)",
+            "下一个配色主题（下次继续使用）",
+        ),
+    ),
+    bind(
+        Action::TogglePresent,
+        &[Char('p')],
+        &[H, L],
+        "p",
+        t(
+            "presenter mode: big titles, no chrome",
+            "演讲模式：大标题，无边框",
+        ),
+    ),
+    bind(
+        Action::GoTo,
+        &[Char('g')],
+        LESSON,
+        "g N Enter",
+        t(
+            "go to step N (g g: first step)",
+            "跳到第 N 步（g g：第一步）",
+        ),
+    ),
+    bind(
+        Action::Contents,
+        &[Char('o')],
+        LESSON,
+        "o",
+        t(
+            "the lesson's steps (table of contents)",
+            "本课的步骤（目录）",
+        ),
+    ),
+    bind(
+        Action::Blank,
+        &[Char('b')],
+        LESSON,
+        "b",
+        t(
+            "blank the screen (any key brings it back)",
+            "黑屏（按任意键恢复）",
+        ),
+    ),
+    bind(
+        Action::Help,
+        &[Char('?'), Code(KeyCode::F(1))],
+        ALL,
+        "?",
+        t("help", "帮助"),
+    )
+    .hint("?", t("help", "帮助")),
+    bind(
+        Action::Back,
+        &[Code(KeyCode::Esc), Code(KeyCode::Backspace)],
+        LESSON,
+        "Esc",
+        t("back to the lessons", "返回课程列表"),
+    )
+    .hint("Esc", t("back", "返回")),
+    bind(
+        Action::Quit,
+        &[Char('q'), Ctrl('c')],
+        ALL,
+        "q",
+        t("quit", "退出"),
+    )
+    .hint("q", t("quit", "退出")),
+    bind(
+        Action::InjectFailure,
+        &[Char('f')],
+        LESSON,
+        "f",
+        t(
+            "make the demo fail on purpose (again: the next failure)",
+            "让演示故意出错（再按：下一种故障）",
+        ),
+    )
+    .only(Shown::WithFailure),
+    bind(
+        Action::Slower,
+        &[Char('-'), Char('[')],
+        LESSON,
+        "- +  [ ]",
+        t(
+            "demo speed: 0.1x 0.25x 0.5x 1x",
+            "演示速度：0.1x 0.25x 0.5x 1x",
+        ),
+    )
+    .and(Action::Faster, &[Char('+'), Char('='), Char(']')]),
+    bind(
+        Action::Pause,
+        &[Char('.')],
+        LESSON,
+        ".",
+        t("pause / resume the demo", "暂停 / 继续演示"),
+    ),
+    bind(
+        Action::StepOnce,
+        &[Char('n')],
+        LESSON,
+        "n",
+        t(
+            "while paused: one more event (Rust lanes)",
+            "暂停时：再走一个事件（Rust 泳道）",
+        ),
+    ),
+    bind(
+        Action::OpenQuiz,
+        &[Char('t')],
+        LESSON,
+        "t",
+        t("take the quiz", "做测验"),
+    )
+    .hint("t", t("quiz", "测验")),
+    bind(
+        Action::Choose(0),
+        &[Digits],
+        QUIZ,
+        "1-9",
+        t(
+            "pick a choice (order questions: pick in order)",
+            "选择选项（排序题：按顺序选）",
+        ),
+    )
+    .hint("1-9", t("pick", "选择")),
+    bind(
+        Action::Choose(0),
+        &[Digits],
+        LESSON,
+        "1-9",
+        t(
+            "demos with many lanes: show lane N beside the last one",
+            "多泳道的演示：把第 N 条泳道和上一条并排显示",
+        ),
+    ),
+    bind(
+        Action::Select,
+        &[Char(' ')],
+        QUIZ,
+        "Space",
+        t("pick the highlighted choice", "选择高亮的选项"),
+    ),
+    bind(
+        Action::Undo,
+        &[Code(KeyCode::Backspace)],
+        QUIZ,
+        "Backspace",
+        t(
+            "take back the last pick of an order question",
+            "撤回排序题的上一次选择",
+        ),
+    ),
+    bind(
+        Action::Submit,
+        &[Code(KeyCode::Enter), Code(KeyCode::Right), Char('l')],
+        QUIZ,
+        "Enter",
+        t("answer / next question", "回答 / 下一题"),
+    )
+    .hint("Enter", t("answer", "回答")),
+    bind(
+        Action::Retry,
+        &[Char('r')],
+        QUIZ,
+        "r",
+        t(
+            "retry the questions you got wrong (at the end)",
+            "重做答错的题（在最后）",
+        ),
+    ),
+    bind(
+        Action::PageDown,
+        &[Code(KeyCode::PageDown)],
+        QUIZ,
+        "PgDn/PgUp",
+        t("scroll the question and its feedback", "滚动题目和讲解"),
+    )
+    .and(Action::PageUp, &[Code(KeyCode::PageUp)]),
+    bind(
+        Action::Back,
+        &[Code(KeyCode::Esc)],
+        QUIZ,
+        "Esc",
+        t("back to the lesson", "返回课程"),
+    )
+    .hint("Esc", t("back", "返回")),
 ];
+
+fn hit(keys: &[KeySpec], key: &KeyEvent) -> bool {
+    // Shift is implied by the character itself for letters and symbols.
+    let mods = key.modifiers - KeyModifiers::SHIFT;
+    keys.iter().any(|k| match (*k, key.code) {
+        (Code(code), pressed) => code == pressed && mods.is_empty(),
+        (Char(c), KeyCode::Char(p)) => c == p && mods.is_empty(),
+        (Ctrl(c), KeyCode::Char(p)) => c == p && mods == KeyModifiers::CONTROL,
+        _ => false,
+    })
+}
 
 /// The action a key press means in `ctx`, if any.
 pub fn action_for(key: &KeyEvent, ctx: Context) -> Option<Action> {
-    // Shift is implied by the character itself for letters and symbols.
-    let mods = key.modifiers - KeyModifiers::SHIFT;
-    if matches!(ctx, Context::Quiz | Context::Lesson)
-        && mods.is_empty()
+    let digits = BINDINGS
+        .iter()
+        .any(|b| b.contexts.contains(&ctx) && b.keys.contains(&Digits));
+    if digits
+        && (key.modifiers - KeyModifiers::SHIFT).is_empty()
         && let KeyCode::Char(c @ '1'..='9') = key.code
     {
         return Some(Action::Choose(c as u8 - b'0'));
@@ -413,25 +443,14 @@ pub fn action_for(key: &KeyEvent, ctx: Context) -> Option<Action> {
     BINDINGS
         .iter()
         .filter(|b| b.contexts.contains(&ctx))
-        .find(|b| {
-            b.keys
-                .iter()
-                .any(|(code, m)| *code == key.code && (*m - KeyModifiers::SHIFT) == mods)
-        })
-        .map(|b| b.action)
-}
-
-impl Binding {
-    pub fn describe(&self, lang: Lang) -> &'static str {
-        if lang.is_zh() { self.zh } else { self.en }
-    }
+        .find_map(|b| b.matches(key))
 }
 
 /// The bindings worth listing in `ctx` (help overlay), in order.
-pub fn listed(ctx: Context) -> impl Iterator<Item = &'static Binding> {
+pub fn listed(ctx: Context, with_failure: bool) -> impl Iterator<Item = &'static Binding> {
     BINDINGS
         .iter()
-        .filter(move |b| b.contexts.contains(&ctx) && !b.label.is_empty())
+        .filter(move |b| b.contexts.contains(&ctx) && (b.shown == Shown::Always || with_failure))
 }
 
 #[cfg(test)]
@@ -486,20 +505,38 @@ mod tests {
         );
         let shifted_q = KeyEvent::new(KeyCode::Char('?'), KeyModifiers::SHIFT);
         assert_eq!(action_for(&shifted_q, Context::Home), Some(Action::Help));
+        let shifted_g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(
+            action_for(&shifted_g, Context::Lesson),
+            Some(Action::LastStep)
+        );
+        // Esc on the home screen does not quit.
+        assert_eq!(action_for(&key(KeyCode::Esc), Context::Home), None);
     }
 
     #[test]
     fn no_key_means_two_things_in_one_context() {
         for ctx in [Context::Home, Context::Lesson, Context::Quiz] {
-            let mut seen = std::collections::HashMap::new();
+            let mut seen: Vec<(KeySpec, Action)> = Vec::new();
             for b in BINDINGS.iter().filter(|b| b.contexts.contains(&ctx)) {
-                for (code, m) in b.keys {
-                    let k = (*code, *m - KeyModifiers::SHIFT);
-                    if let Some(other) = seen.insert(k, b.action) {
-                        assert_eq!(other, b.action, "{k:?} in {ctx:?}");
+                let pairs = std::iter::once((b.action, b.keys)).chain(b.alt);
+                for (action, keys) in pairs {
+                    for k in keys {
+                        if let Some((_, other)) = seen.iter().find(|(s, _)| s == k) {
+                            assert_eq!(*other, action, "{k:?} in {ctx:?}");
+                        }
+                        seen.push((*k, action));
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    fn help_lists_f_only_where_a_demo_can_fail() {
+        let with: Vec<_> = listed(Context::Lesson, true).map(|b| b.help.0).collect();
+        let without: Vec<_> = listed(Context::Lesson, false).map(|b| b.help.0).collect();
+        assert!(with.contains(&"f"));
+        assert!(!without.contains(&"f"));
     }
 }

@@ -1,14 +1,23 @@
 //! The interactive app: state, `update` (keys and demo events in, effects
 //! out) and the view, drawn from `&App`. No terminal or thread in here, so
 //! all of it is testable with ratatui's `TestBackend`.
+//!
+//! Two rules hold the shape together:
+//! - Screens never swap themselves: they return a [`Transition`], and
+//!   [`App::apply`] performs it, the one place that also records the step
+//!   the student is on.
+//! - A demo runs only while the visible screen's demo view says it runs
+//!   ([`App::active_run`]); the event loop drops any other run. Leaving a
+//!   screen or stopping a view is all it takes to stop a demo.
 
+pub mod demo_controls;
+pub mod help;
 pub mod home;
 pub mod keys;
 pub mod lesson;
-pub mod present;
 pub mod quiz;
 pub mod run;
-pub mod strings;
+pub mod status;
 pub mod watch;
 
 use crossterm::event::{KeyEvent, MouseEvent};
@@ -16,15 +25,16 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-use crate::demo::{DemoEvent, Params};
-use crate::lesson::{Catalog, Lang};
+use crate::demo::{DemoEvent, DemoView, Params, RunId, Watched};
+use crate::i18n::{Lang, LocalText, Notice, Strings};
+use crate::lesson::Catalog;
 use crate::progress::Progress;
 use crate::ui::theme::Theme;
 use home::HomeState;
 use keys::{Action, Context};
 use lesson::LessonState;
 use quiz::QuizState;
-use strings::{Strings, strings};
+pub use crate::progress::Round as RoundDone;
 
 /// Smaller than this, the app shows only a "too small" note.
 pub const MIN_WIDTH: u16 = 40;
@@ -35,12 +45,15 @@ pub const MIN_HEIGHT: u16 = 12;
 pub enum Msg {
     Key(KeyEvent),
     Mouse(MouseEvent),
-    Resize,
+    /// The terminal has this size now.
+    Resize(u16, u16),
+    /// Something drawn looks different now (the syntax grammars loaded).
+    Redraw,
     Demo(DemoEvent),
     /// A warning to show (from a background writer, say).
-    Notice(String),
-    /// SIGTERM, SIGHUP or SIGINT.
-    Terminate,
+    Notice(Notice),
+    /// SIGTERM, SIGHUP or SIGINT (its number).
+    Terminate(i32),
     /// The lessons directory changed and was read again.
     Reloaded(Box<Catalog>),
 }
@@ -54,6 +67,9 @@ pub struct Effect {
     /// The settings (theme) changed: write the config file.
     pub save_config: bool,
     pub demo: Option<DemoCommand>,
+    /// A short word in the status line: what the last key did, or why it
+    /// did nothing here.
+    pub flash: Option<LocalText>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,10 +78,8 @@ pub enum DemoCommand {
         id: String,
         params: Params,
         scale: f64,
-        /// Watched in the lesson (not a quiz's predict run).
-        interactive: bool,
+        watched: Watched,
     },
-    Stop,
     /// Slow motion: demo time runs at `scale` x wall time.
     SetScale(f64),
     Pause(bool),
@@ -91,6 +105,45 @@ impl Effect {
     pub fn none() -> Self {
         Effect::default()
     }
+
+    /// A redraw that tells the user something in the status line.
+    pub fn flash(text: impl Into<LocalText>) -> Self {
+        Effect {
+            redraw: true,
+            flash: Some(text.into()),
+            ..Default::default()
+        }
+    }
+
+    pub fn with_demo(mut self, command: DemoCommand) -> Self {
+        self.demo = Some(command);
+        self
+    }
+
+    pub fn saving_progress(mut self) -> Self {
+        self.save_progress = true;
+        self
+    }
+}
+
+/// What a screen asks the app to do after a key.
+#[derive(Debug, PartialEq)]
+pub enum Transition {
+    Stay(Effect),
+    /// Open a lesson; `step: None` resumes where the student was.
+    OpenLesson {
+        id: String,
+        step: Option<usize>,
+    },
+    OpenQuiz,
+    Home,
+    RecordQuiz(RoundDone, Effect),
+}
+
+impl From<Effect> for Transition {
+    fn from(e: Effect) -> Self {
+        Transition::Stay(e)
+    }
 }
 
 #[derive(Debug)]
@@ -98,6 +151,42 @@ pub enum Screen {
     Home(HomeState),
     Lesson(Box<LessonState>),
     Quiz(Box<QuizState>),
+}
+
+impl Screen {
+    pub fn context(&self) -> Context {
+        match self {
+            Screen::Home(_) => Context::Home,
+            Screen::Lesson(_) => Context::Lesson,
+            Screen::Quiz(_) => Context::Quiz,
+        }
+    }
+
+    /// The demo view this screen shows, if any.
+    pub fn demo(&self) -> Option<&DemoView> {
+        match self {
+            Screen::Home(_) => None,
+            Screen::Lesson(l) => l.demo.as_ref(),
+            Screen::Quiz(q) => q.demo.as_ref(),
+        }
+    }
+
+    pub fn demo_mut(&mut self) -> Option<&mut DemoView> {
+        match self {
+            Screen::Home(_) => None,
+            Screen::Lesson(l) => l.demo.as_mut(),
+            Screen::Quiz(q) => q.demo.as_mut(),
+        }
+    }
+
+    /// The lesson this screen belongs to.
+    pub fn lesson_id(&self) -> Option<&str> {
+        match self {
+            Screen::Home(_) => None,
+            Screen::Lesson(l) => Some(&l.id),
+            Screen::Quiz(q) => Some(&q.lesson),
+        }
+    }
 }
 
 pub struct App {
@@ -110,18 +199,22 @@ pub struct App {
     pub help: bool,
     pub progress: Progress,
     /// Warnings for the user (progress file, catalog problems), newest last.
-    pub notices: Vec<String>,
+    pub notices: Vec<Notice>,
     /// Presenter mode: big titles, no chrome, the demo gets the room.
     pub present: bool,
     /// `b`: the screen is blank until any key.
     pub blank: bool,
     /// Fixes the presenter's clock, for reproducible snapshots.
     pub clock_override: Option<std::time::Duration>,
+    /// The status line's note about the last key, until the next one.
+    pub flash: Option<LocalText>,
+    /// The terminal's size, so keys do nothing while "too small" shows.
+    pub size: (u16, u16),
 }
 
 impl App {
     pub fn new(catalog: Catalog, lang: Lang, theme: Theme, progress: Progress) -> App {
-        App {
+        let mut app = App {
             catalog,
             lang,
             themes: vec![theme.clone()],
@@ -133,7 +226,11 @@ impl App {
             present: false,
             blank: false,
             clock_override: None,
-        }
+            flash: None,
+            size: (u16::MAX, u16::MAX),
+        };
+        app.screen = Screen::Home(HomeState::at(app.next_unfinished()));
+        app
     }
 
     /// The presenter's clock shows seconds: the loop must wake once a second.
@@ -142,116 +239,115 @@ impl App {
     }
 
     pub fn strings(&self) -> &'static Strings {
-        strings(self.lang)
+        self.lang.strings()
     }
 
-    fn context(&self) -> Context {
-        match self.screen {
-            Screen::Home(_) => Context::Home,
-            Screen::Lesson(_) => Context::Lesson,
-            Screen::Quiz(_) => Context::Quiz,
-        }
+    /// The run the visible demo pane shows, while it runs. The event loop
+    /// keeps a demo alive only while this names it.
+    pub fn active_run(&self) -> Option<RunId> {
+        self.screen
+            .demo()
+            .filter(|v| v.is_running())
+            .and_then(|v| v.run)
     }
 
-    /// Opens lesson `id` at its first step; `false` if there is no such lesson.
+    /// The lesson to start on: the first one not yet finished.
+    fn next_unfinished(&self) -> usize {
+        self.catalog
+            .lessons
+            .iter()
+            .position(|set| {
+                let has_quiz = set.quiz(self.lang).is_some();
+                !self.progress.is_finished(&set.id, has_quiz)
+            })
+            .unwrap_or(0)
+    }
+
+    /// Opens lesson `id` at its first step; `None` if there is no such lesson.
     pub fn open_lesson(&mut self, id: &str) -> Option<Effect> {
-        let index = self.catalog.index_of(id)?;
-        Some(self.open_index(index, 0))
-    }
-
-    fn open_index(&mut self, index: usize, step: usize) -> Effect {
-        let set = &self.catalog.lessons[index];
-        let lesson = set.get(self.lang);
-        let step = step.min(lesson.steps.len().saturating_sub(1));
-        let state = LessonState::new(index, step, lesson, self.lang);
-        let id = set.id.clone();
-        self.screen = Screen::Lesson(Box::new(state));
-        let p = self.progress.lesson_mut(&id);
-        p.viewed = true;
-        p.step = step;
-        Effect {
-            redraw: true,
-            save_progress: true,
-            ..Default::default()
-        }
-    }
-
-    /// The demo view of the current screen, if it has one.
-    fn demo_view_mut(&mut self) -> Option<&mut crate::demo::DemoView> {
-        match &mut self.screen {
-            Screen::Lesson(l) => l.demo.as_mut(),
-            Screen::Quiz(q) => q.demo.as_mut(),
-            Screen::Home(_) => None,
-        }
-    }
-
-    pub fn demo_running(&self) -> bool {
-        match &self.screen {
-            Screen::Lesson(l) => l.demo.as_ref().is_some_and(|d| d.is_running()),
-            Screen::Quiz(q) => q.demo_running(),
-            Screen::Home(_) => false,
-        }
+        self.catalog.find(id)?;
+        Some(self.apply(Transition::OpenLesson {
+            id: id.to_string(),
+            step: Some(0),
+        }))
     }
 
     /// The event loop started a run for the current screen's demo.
-    pub fn demo_started(&mut self, run: u64, scale: f64) {
-        let in_lesson = matches!(self.screen, Screen::Lesson(_));
-        if let Some(view) = self.demo_view_mut() {
+    pub fn demo_started(&mut self, run: RunId, scale: f64, paused: bool) {
+        if let Some(view) = self.screen.demo_mut() {
             view.reset(run);
             view.scale = scale;
-            view.paused = in_lesson && view.info.starts_paused;
+            view.paused = paused;
         }
     }
 
-    /// Opens the quiz of the current lesson (if it has one).
-    fn open_quiz(&mut self) -> Effect {
-        let Screen::Lesson(l) = &self.screen else {
-            return Effect::none();
-        };
-        let set = &self.catalog.lessons[l.index];
-        let Some(quiz) = set.quiz(self.lang).filter(|q| !q.questions.is_empty()) else {
-            return Effect::none();
-        };
-        let stop = l.demo.as_ref().is_some_and(|d| d.is_running());
-        let state = QuizState::new(l.index, l.step, quiz);
-        self.screen = Screen::Quiz(Box::new(state));
-        let mut e = Effect::redraw();
-        if stop {
-            e.demo = Some(DemoCommand::Stop);
+    /// The event loop could not start the demo: the view says why.
+    pub fn demo_refused(&mut self, why: String) {
+        if let Some(view) = self.screen.demo_mut() {
+            view.refused(why);
         }
-        e
     }
 
     /// How many events the running demo could not deliver.
-    pub fn note_dropped(&mut self, dropped: u64) {
-        if let Some(view) = self.demo_view_mut() {
+    pub fn set_dropped(&mut self, dropped: u64) {
+        if let Some(view) = self.screen.demo_mut() {
             view.dropped = dropped;
         }
     }
 
+    fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
+    }
+
     pub fn update(&mut self, msg: Msg) -> Effect {
         match msg {
-            Msg::Terminate => Effect::quit(),
+            Msg::Terminate(_) => Effect::quit().saving_progress(),
             Msg::Reloaded(catalog) => self.reload(*catalog),
-            Msg::Resize => Effect::redraw(),
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                Effect::redraw()
+            }
+            Msg::Redraw => Effect::redraw(),
             Msg::Notice(n) => {
                 self.notices.push(n);
                 Effect::redraw()
             }
-            Msg::Demo(ev) => match &mut self.screen {
-                Screen::Lesson(l) => l.on_demo_event(ev),
-                Screen::Quiz(q) => match self.catalog.lessons[q.lesson].quiz(self.lang) {
+            Msg::Demo(ev) => self.on_demo_event(ev),
+            Msg::Mouse(m) => {
+                let t = match &mut self.screen {
+                    Screen::Home(h) => h.on_mouse(m, &self.catalog),
+                    Screen::Lesson(l) => l.on_mouse(m).into(),
+                    Screen::Quiz(q) => q.on_mouse(m).into(),
+                };
+                self.apply(t)
+            }
+            Msg::Key(key) => {
+                let had_flash = self.flash.take().is_some();
+                let mut effect = self.on_key(key);
+                if let Some(f) = effect.flash.take() {
+                    self.flash = Some(f);
+                    effect.redraw = true;
+                }
+                effect.redraw |= had_flash;
+                effect
+            }
+        }
+    }
+
+    fn on_demo_event(&mut self, ev: DemoEvent) -> Effect {
+        match &mut self.screen {
+            Screen::Home(_) => Effect::none(),
+            Screen::Lesson(l) => l.on_demo_event(ev),
+            Screen::Quiz(q) => {
+                let quiz = self
+                    .catalog
+                    .find(&q.lesson)
+                    .and_then(|set| set.quiz(self.lang));
+                match quiz {
                     Some(quiz) => q.on_demo_event(ev, quiz),
                     None => Effect::none(),
-                },
-                Screen::Home(_) => Effect::none(),
-            },
-            Msg::Mouse(m) => match &mut self.screen {
-                Screen::Home(h) => h.on_mouse(m, self.catalog.lessons.len()),
-                Screen::Lesson(l) => l.on_mouse(m),
-                Screen::Quiz(_) => Effect::none(),
-            },
-            Msg::Key(key) => self.on_key(key),
+                }
+            }
         }
     }
 
@@ -260,24 +356,26 @@ impl App {
             self.blank = false;
             return Effect::redraw();
         }
+        let action = keys::action_for(&key, self.screen.context());
+        if self.too_small() {
+            // Nothing on screen to act on: only quitting works.
+            return match action {
+                Some(Action::Quit) => self.apply_quit(),
+                _ => Effect::none(),
+            };
+        }
         if !self.help
             && let Screen::Lesson(l) = &mut self.screen
+            && let Some(lesson) = self.catalog.find(&l.id).map(|s| s.get(self.lang))
+            && let Some(t) = l.on_raw_key(&key, lesson)
         {
-            let lesson = self.catalog.lessons[l.index].get(self.lang);
-            if let Some(effect) = l.on_overlay_key(&key, lesson, self.lang) {
-                if l.goto.is_none() && l.toc.is_none() {
-                    let id = self.catalog.lessons[l.index].id.clone();
-                    self.progress.lesson_mut(&id).step = l.step;
-                }
-                return effect;
-            }
+            return self.apply(t);
         }
-        let action = keys::action_for(&key, self.context());
         if self.help {
             // Any key closes help; quitting still quits.
             self.help = false;
             return if action == Some(Action::Quit) {
-                Effect::quit()
+                self.apply_quit()
             } else {
                 Effect::redraw()
             };
@@ -286,7 +384,7 @@ impl App {
             return Effect::none();
         };
         match action {
-            Action::Quit => return self.leave(Effect::quit()),
+            Action::Quit => return self.apply_quit(),
             Action::Help => {
                 self.help = true;
                 return Effect::redraw();
@@ -303,161 +401,128 @@ impl App {
             }
             _ => {}
         }
-        match &mut self.screen {
-            Screen::Home(h) => match action {
-                Action::Open => {
-                    if self.catalog.lessons.is_empty() {
-                        return Effect::none();
-                    }
-                    let index = h.selected.min(self.catalog.lessons.len() - 1);
-                    let step = self
-                        .progress
-                        .lessons
-                        .get(&self.catalog.lessons[index].id)
-                        .map_or(0, |p| p.step);
-                    self.open_index(index, step)
-                }
-                Action::Back => Effect::quit(),
-                other => h.on_action(other, self.catalog.lessons.len()),
+        let t = match &mut self.screen {
+            Screen::Home(h) => h.on_action(action, &self.catalog),
+            Screen::Lesson(l) => match self.catalog.find(&l.id) {
+                Some(set) => l.on_action(action, set, self.lang),
+                None => Transition::Home,
             },
-            Screen::Quiz(q) => {
-                if action == Action::Back {
-                    let (index, step) = (q.lesson, q.return_step);
-                    let stop = q.demo_running();
-                    let mut e = self.open_index(index, step);
-                    if stop {
-                        e.demo = Some(DemoCommand::Stop);
-                    }
-                    return e;
-                }
-                let set = &self.catalog.lessons[q.lesson];
-                let Some(quiz) = set.quiz(self.lang) else {
-                    return Effect::none();
-                };
-                let lesson = set.get(self.lang);
-                let (effect, done) = q.on_action(action, quiz, lesson, self.lang.is_zh());
-                if let Some(done) = done {
-                    let id = set.id.clone();
-                    self.progress
-                        .lesson_mut(&id)
-                        .quiz
-                        .get_or_insert_default()
-                        .record(done.full, done.total, done.right, done.wrong, &done.asked);
-                }
-                effect
-            }
-            Screen::Lesson(l) => {
-                let at_end = l.step + 1 == l.steps;
-                if action == Action::OpenQuiz || (action == Action::NextStep && at_end) {
-                    return self.open_quiz();
-                }
-                if action == Action::Back {
-                    let selected = l.index;
-                    let stop = l.demo.as_ref().is_some_and(|d| d.is_running());
-                    self.screen = Screen::Home(HomeState { selected });
-                    let mut e = Effect::redraw();
-                    if stop {
-                        e.demo = Some(DemoCommand::Stop);
-                    }
-                    return e;
-                }
-                let lesson = self.catalog.lessons[l.index].get(self.lang);
-                let before = l.step;
-                let effect = l.on_action(action, lesson, self.lang);
-                if l.step != before {
-                    let id = self.catalog.lessons[l.index].id.clone();
-                    self.progress.lesson_mut(&id).step = l.step;
-                }
-                effect
-            }
-        }
+            Screen::Quiz(q) => match self.catalog.find(&q.lesson) {
+                Some(set) => q.on_action(action, set, self.lang),
+                None => Transition::Home,
+            },
+        };
+        self.apply(t)
     }
 
-    /// Stops a running demo on the way out.
-    fn leave(&mut self, mut effect: Effect) -> Effect {
-        if self.demo_running() {
-            effect.demo = Some(DemoCommand::Stop);
+    fn apply_quit(&mut self) -> Effect {
+        Effect::quit().saving_progress()
+    }
+
+    /// Performs a screen's transition: the only place screens change and
+    /// the only place the step the student is on is recorded.
+    pub fn apply(&mut self, t: Transition) -> Effect {
+        let mut effect = match t {
+            Transition::Stay(e) => e,
+            Transition::OpenLesson { id, step } => self.enter_lesson(&id, step),
+            Transition::OpenQuiz => self.enter_quiz(),
+            Transition::Home => {
+                let selected = self
+                    .screen
+                    .lesson_id()
+                    .and_then(|id| self.catalog.index_of(id))
+                    .unwrap_or(0);
+                self.screen = Screen::Home(HomeState::at(selected));
+                Effect::redraw()
+            }
+            Transition::RecordQuiz(done, e) => {
+                if let Some(id) = self.screen.lesson_id().map(str::to_string) {
+                    let steps = self.catalog.find(&id).map_or(0, |s| s.get(self.lang).steps.len());
+                    let p = self.progress.lesson_mut(&id);
+                    p.steps = p.steps.max(steps);
+                    p.quiz.get_or_insert_default().record(&done);
+                }
+                e.saving_progress()
+            }
+        };
+        if self.record_step() {
+            effect.save_progress = true;
         }
-        effect.save_progress = true;
         effect
+    }
+
+    /// Writes the lesson step on screen into the progress record; whether
+    /// anything changed.
+    fn record_step(&mut self) -> bool {
+        let Screen::Lesson(l) = &self.screen else {
+            return false;
+        };
+        let steps = self
+            .catalog
+            .find(&l.id)
+            .map_or(0, |s| s.get(self.lang).steps.len());
+        self.progress.lesson_mut(&l.id).saw(l.step, steps)
+    }
+
+    fn enter_lesson(&mut self, id: &str, step: Option<usize>) -> Effect {
+        let Some(set) = self.catalog.find(id) else {
+            return Effect::none();
+        };
+        let lesson = set.get(self.lang);
+        let last = lesson.steps.len().saturating_sub(1);
+        // Resuming a finished lesson starts it over: its summary is no place
+        // to land, least of all in front of a class.
+        let resume = match self.progress.lessons.get(id) {
+            Some(p) if p.step < last => p.step,
+            _ => 0,
+        };
+        let step = step.unwrap_or(resume).min(last);
+        self.screen = Screen::Lesson(Box::new(LessonState::new(id, step, lesson)));
+        Effect::redraw().saving_progress()
+    }
+
+    /// Opens the quiz of the lesson on screen (if it has one).
+    fn enter_quiz(&mut self) -> Effect {
+        let Screen::Lesson(l) = &self.screen else {
+            return Effect::none();
+        };
+        let Some(set) = self.catalog.find(&l.id) else {
+            return Effect::none();
+        };
+        let Some(quiz) = set.quiz(self.lang).filter(|q| !q.questions.is_empty()) else {
+            return Effect::none();
+        };
+        let state = QuizState::new(&l.id, l.step, quiz);
+        self.screen = Screen::Quiz(Box::new(state));
+        Effect::redraw()
     }
 
     /// Takes a freshly read catalog. A lesson whose file is now broken keeps
     /// its last good version (and the problem is shown); the screen stays on
-    /// the same lesson and step where they still exist.
+    /// the same lesson and step where they still exist. Screens hold lesson
+    /// ids, so nothing can end up pointing at another lesson.
     fn reload(&mut self, mut fresh: Catalog) -> Effect {
-        let broken: Vec<&str> = fresh.problems.iter().map(|p| p.path.as_str()).collect();
-        for old in &self.catalog.lessons {
-            for (lang, lesson) in &old.by_lang {
-                if !broken.contains(&lesson.path.as_str()) {
-                    continue;
-                }
-                match fresh.lessons.iter_mut().find(|s| s.id == old.id) {
-                    Some(set) => {
-                        set.by_lang.entry(*lang).or_insert_with(|| lesson.clone());
-                    }
-                    None => {
-                        let mut kept = old.clone();
-                        kept.by_lang.retain(|l, _| l == lang);
-                        fresh.lessons.push(kept);
-                    }
-                }
-            }
-        }
-        fresh
-            .lessons
-            .sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.id.cmp(&b.id)));
-        let current = match &self.screen {
-            Screen::Lesson(l) => Some((self.catalog.lessons[l.index].id.clone(), l.step)),
-            Screen::Quiz(q) => Some((self.catalog.lessons[q.lesson].id.clone(), q.return_step)),
-            Screen::Home(_) => None,
-        };
-        let running = self.demo_running();
-        let old_slot = match &self.screen {
-            Screen::Lesson(l) => self.catalog.lessons[l.index]
-                .get(self.lang)
-                .steps
-                .get(l.step)
-                .and_then(|s| s.demo.clone()),
-            _ => None,
-        };
+        fresh.keep_last_good(&self.catalog);
         self.catalog = fresh;
-        let mut effect = Effect::redraw();
-        match current.and_then(|(id, step)| Some((self.catalog.index_of(&id)?, step))) {
-            Some((index, step)) => {
-                let lesson = self.catalog.lessons[index].get(self.lang);
-                let step = step.min(lesson.steps.len().saturating_sub(1));
-                let same_demo = lesson.steps[step].demo == old_slot;
-                match &mut self.screen {
-                    Screen::Lesson(l) if same_demo => l.refresh(index, step, lesson),
-                    _ => {
-                        let scroll = match &self.screen {
-                            Screen::Lesson(l) => l.scroll,
-                            _ => 0,
-                        };
-                        let mut state = LessonState::new(index, step, lesson, self.lang);
-                        state.scroll = scroll;
-                        self.screen = Screen::Lesson(Box::new(state));
-                        if running {
-                            effect.demo = Some(DemoCommand::Stop);
-                        }
-                    }
-                }
+        let lang = self.lang;
+        let gone = match &mut self.screen {
+            Screen::Home(h) => {
+                h.clamp(self.catalog.lessons.len());
+                false
             }
-            None => {
-                if running {
-                    effect.demo = Some(DemoCommand::Stop);
+            Screen::Lesson(l) => match self.catalog.find(&l.id) {
+                Some(set) => {
+                    l.refresh(set.get(lang));
+                    false
                 }
-                let selected = match &self.screen {
-                    Screen::Home(h) => h.selected,
-                    _ => 0,
-                };
-                self.screen = Screen::Home(HomeState {
-                    selected: selected.min(self.catalog.lessons.len().saturating_sub(1)),
-                });
-            }
+                None => true,
+            },
+            Screen::Quiz(q) => self.catalog.find(&q.lesson).is_none(),
+        };
+        if gone {
+            return self.apply(Transition::Home);
         }
-        effect
+        Effect::redraw()
     }
 
     fn next_theme(&mut self) -> Effect {
@@ -467,27 +532,29 @@ impl App {
         let at = self.themes.iter().position(|t| t.name == self.theme.name);
         let next = at.map_or(0, |i| (i + 1) % self.themes.len());
         self.theme = self.themes[next].clone();
-        Effect {
-            redraw: true,
-            save_config: true,
-            ..Default::default()
-        }
+        let name = self.theme.name.clone();
+        let s = (crate::i18n::EN.theme_now, crate::i18n::ZH.theme_now);
+        let mut e = Effect::flash(LocalText {
+            en: format!("{}: {name}", s.0),
+            zh: format!("{}：{name}", s.1),
+        });
+        e.save_config = true;
+        e
     }
 
     fn switch_lang(&mut self) -> Effect {
-        self.lang = match self.lang {
-            Lang::En => Lang::Zh,
-            Lang::Zh => Lang::En,
-        };
-        match &mut self.screen {
-            Screen::Home(_) => Effect::redraw(),
-            Screen::Lesson(l) => {
-                let lesson = self.catalog.lessons[l.index].get(self.lang);
-                l.relocalize(lesson, self.lang);
-                Effect::redraw()
-            }
-            Screen::Quiz(_) => Effect::redraw(),
+        self.lang = self.lang.other();
+        if let Screen::Lesson(l) = &mut self.screen
+            && let Some(set) = self.catalog.find(&l.id)
+        {
+            l.refresh(set.get(self.lang));
         }
+        Effect::redraw()
+    }
+
+    /// Whether the demo on screen can fail on purpose (help lists `f`).
+    fn demo_can_fail(&self) -> bool {
+        self.screen.demo().is_some_and(|v| v.info.failure.is_some())
     }
 }
 
@@ -499,7 +566,7 @@ impl Widget for &App {
         }
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
             crate::ui::too_small::render(
-                self.strings().too_small,
+                self.lang,
                 (area.width, area.height),
                 (MIN_WIDTH, MIN_HEIGHT),
                 &self.theme,
@@ -511,22 +578,13 @@ impl Widget for &App {
         match &self.screen {
             Screen::Home(h) => home::render(self, h, area, buf),
             Screen::Lesson(l) => lesson::render(self, l, area, buf),
-            Screen::Quiz(q) => {
-                let set = &self.catalog.lessons[q.lesson];
-                if let Some(quiz) = set.quiz(self.lang) {
-                    quiz::render(self, q, quiz, set.get(self.lang), area, buf);
-                }
-            }
-        }
-        if let Screen::Lesson(l) = &self.screen {
-            let lesson = self.catalog.lessons[l.index].get(self.lang);
-            present::render_overlays(self, l, lesson, area, buf);
+            Screen::Quiz(q) => quiz::render(self, q, area, buf),
         }
         if self.help {
-            crate::ui::help::render(
-                self.context(),
+            help::render(
+                self.screen.context(),
+                self.demo_can_fail(),
                 self.lang,
-                self.strings(),
                 &self.theme,
                 area,
                 buf,

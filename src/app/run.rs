@@ -1,6 +1,8 @@
 //! The event loop: one queue of messages, one update, a draw only when
 //! something changed, and the side effects (demos, progress) done here.
+//! This is the only place with a terminal and threads.
 
+use std::panic::AssertUnwindSafe;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -9,209 +11,339 @@ use crossterm::event::{self, Event};
 
 use super::{App, DemoCommand, Effect, Msg};
 use crate::config::{Config, ConfigStore};
-use crate::demo::{self, DemoRun, sink};
+use crate::demo::{self, DemoRun, EventStream, Senders, channels};
+use crate::i18n::Notice;
 use crate::lesson::Source;
 use crate::progress::{Progress, Store};
-use crate::terminal;
+use crate::terminal::{self, Tui};
 
 /// The fastest a running demo is redrawn.
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(33);
-/// How long quitting waits for a running demo to clean up.
-const STOP_WAIT: Duration = Duration::from_secs(3);
+/// How long quitting waits for a running demo to clean up (its temp files,
+/// sockets and child processes go before the process does).
+const STOP_WAIT: Duration = Duration::from_secs(5);
 /// How often the presenter's clock is redrawn.
 const TICK: Duration = Duration::from_secs(1);
 /// How long to wait for a message when nothing needs drawing.
 const IDLE_WAIT: Duration = Duration::from_secs(3600);
 
-pub fn run(
-    mut app: App,
-    store: Store,
+/// Why the loop ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    /// The user quit (q, Ctrl-C as a key).
+    Quit,
+    /// SIGTERM, SIGINT or SIGHUP: exit with 128 + its number.
+    Signal(i32),
+    /// A helper thread died; the message says which and why.
+    Fatal(String),
+}
+
+/// Helper threads report their own death instead of leaving a half-alive app.
+enum Control {
+    App(Msg),
+    Fatal(String),
+}
+
+/// The loop's own state beside the app's: the terminal, the running demo,
+/// the writers.
+struct Runtime {
+    term: Tui,
+    demo: Option<DemoRun>,
+    writer: ProgressWriter,
     settings: ConfigStore,
-    initial: Effect,
-) -> anyhow::Result<()> {
-    let (mut term, guard) = terminal::init()?;
-    let (tx, rx) = crossbeam_channel::unbounded::<Msg>();
-    spawn_input(tx.clone());
+    senders: Senders,
+    dirty: bool,
+    /// The user pressed a key: draw now, not at the next frame.
+    urgent: bool,
+    last_draw: Instant,
+}
+
+impl Runtime {
+    /// Performs what an update asked for; whether to quit.
+    fn perform(&mut self, app: &mut App, e: Effect) -> bool {
+        self.dirty |= e.redraw;
+        if e.save_progress {
+            self.writer.save(&app.progress);
+        }
+        if e.save_config {
+            let config = Config {
+                theme: Some(app.theme.name.clone()),
+            };
+            if let Err(err) = self.settings.save(&config) {
+                app.notices.push(Notice::CannotSaveSettings {
+                    error: err.to_string(),
+                });
+            }
+        }
+        if let Some(command) = e.demo {
+            self.command(app, command);
+        }
+        e.quit
+    }
+
+    fn command(&mut self, app: &mut App, command: DemoCommand) {
+        let clock = self.demo.as_ref().map(|r| r.clock());
+        match command {
+            DemoCommand::Start {
+                id,
+                params,
+                scale,
+                watched,
+            } => {
+                self.demo = None;
+                let Some(d) = demo::find(&id) else { return };
+                crate::tempfiles::sweep_quietly();
+                match DemoRun::start(d, &params, scale, self.senders.clone(), watched) {
+                    Ok(run) => {
+                        app.demo_started(run.run, scale, run.clock().is_paused());
+                        self.demo = Some(run);
+                    }
+                    Err(e) => app.demo_refused(e.to_string()),
+                }
+            }
+            DemoCommand::SetScale(scale) => clock.map_or((), |c| c.set_scale(scale)),
+            DemoCommand::Pause(paused) => clock.map_or((), |c| c.set_paused(paused)),
+            DemoCommand::Step => clock.map_or((), |c| c.step()),
+        }
+    }
+
+    /// The one rule for when a demo stops: a run lives only while the
+    /// visible demo pane shows it running. Dropping it cancels its lanes.
+    fn reconcile(&mut self, app: &mut App) {
+        let active = app.active_run();
+        if self.demo.as_ref().is_some_and(|r| Some(r.run) != active) {
+            self.demo = None;
+        }
+        if let Some(run) = &self.demo {
+            app.set_dropped(run.dropped());
+        }
+    }
+
+    fn draw_if_due(&mut self, app: &App) -> std::io::Result<()> {
+        if self.dirty && (self.urgent || self.last_draw.elapsed() >= FRAME_INTERVAL) {
+            self.term.draw(|f| f.render_widget(app, f.area()))?;
+            self.dirty = false;
+            self.urgent = false;
+            self.last_draw = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// How long to wait for the next message.
+    fn timeout(&self, app: &App) -> Duration {
+        if self.dirty {
+            FRAME_INTERVAL.saturating_sub(self.last_draw.elapsed())
+        } else if app.wants_tick() {
+            // The presenter's clock: wake when its seconds change.
+            TICK.saturating_sub(Duration::from_nanos(
+                (self.last_draw.elapsed().as_nanos() % TICK.as_nanos()) as u64,
+            ))
+        } else {
+            IDLE_WAIT
+        }
+    }
+}
+
+/// Waits for the next message, then takes everything that is waiting. A
+/// lane sends its last figures before its Done, on the other channel:
+/// lifecycle events are applied only after the figures sent before them.
+fn next_batch(
+    rx: &Receiver<Control>,
+    stream: &EventStream,
+    timeout: Duration,
+) -> (Vec<Msg>, Option<String>) {
+    let first = crossbeam_channel::select! {
+        recv(rx) -> m => m.ok(),
+        recv(stream.events) -> ev => ev.ok().map(|e| Control::App(Msg::Demo(e))),
+        recv(stream.lifecycle) -> ev => ev.ok().map(|e| Control::App(Msg::Demo(e))),
+        default(timeout) => None,
+    };
+    let mut fatal = None;
+    let mut msgs = Vec::new();
+    let mut life = Vec::new();
+    for c in first.into_iter().chain(std::iter::from_fn(|| rx.try_recv().ok())) {
+        match c {
+            Control::Fatal(why) => fatal = Some(why),
+            Control::App(Msg::Demo(ev)) if ev.kind.is_lifecycle() => life.push(Msg::Demo(ev)),
+            Control::App(m) => msgs.push(m),
+        }
+    }
+    msgs.extend(std::iter::from_fn(|| stream.events.try_recv().ok().map(Msg::Demo)));
+    msgs.extend(life);
+    msgs.extend(std::iter::from_fn(|| {
+        stream.lifecycle.try_recv().ok().map(Msg::Demo)
+    }));
+    (msgs, fatal)
+}
+
+pub fn run(mut app: App, store: Store, settings: ConfigStore, initial: Effect) -> anyhow::Result<Exit> {
+    let (term, guard) = terminal::init()?;
+    let (tx, rx) = crossbeam_channel::unbounded::<Control>();
+    if let Ok((w, h)) = crossterm::terminal::size() {
+        app.size = (w, h);
+    }
+    let input = tx.clone();
+    spawn_helper("concur-input", tx.clone(), move || input_loop(input));
     spawn_signals(tx.clone())?;
     let writer = ProgressWriter::spawn(store, tx.clone());
     let redraw = tx.clone();
     crate::ui::highlight::warm_up(move || {
-        let _ = redraw.send(Msg::Resize);
+        let _ = redraw.send(Control::App(Msg::Redraw));
     });
-    let _watch = match &app.catalog.source {
-        Source::Dir(dir) => match super::watch::watch(dir.clone(), tx.clone()) {
-            Ok(w) => Some(w),
-            Err(e) => {
-                app.notices
-                    .push(format!("cannot watch {} for changes: {e}", dir.display()));
-                None
-            }
-        },
-        Source::Builtin => None,
+    let _watch = watch_lessons(&mut app, &tx);
+    let (senders, stream) = channels();
+    let mut rt = Runtime {
+        term,
+        demo: None,
+        writer,
+        settings,
+        senders,
+        dirty: true,
+        urgent: true,
+        last_draw: Instant::now() - FRAME_INTERVAL,
     };
-    let (senders, stream) = sink::channels();
-    let mut current: Option<DemoRun> = None;
-
-    let mut dirty = true;
-    let mut urgent = true;
-    let mut last_draw = Instant::now() - FRAME_INTERVAL;
-    let mut quit = false;
-    let mut pending = vec![initial];
     let test_panic = std::env::var_os("CONCUR_TEST_PANIC").is_some();
-
-    while !quit {
+    let mut pending = vec![initial];
+    let mut exit = None;
+    while exit.is_none() {
         for effect in pending.drain(..) {
-            dirty |= effect.redraw;
-            quit |= effect.quit;
-            if effect.save_progress {
-                writer.save(&app.progress);
-            }
-            if effect.save_config {
-                let config = Config {
-                    theme: Some(app.theme.name.clone()),
-                };
-                if let Err(e) = settings.save(&config) {
-                    app.notices.push(format!("cannot save the settings: {e}"));
-                }
-            }
-            match effect.demo {
-                Some(DemoCommand::Start {
-                    id,
-                    params,
-                    scale,
-                    interactive,
-                }) => {
-                    current = None;
-                    if let Some(d) = demo::find(&id) {
-                        let run =
-                            DemoRun::start_with(d, params, scale, senders.clone(), interactive);
-                        app.demo_started(run.run, scale);
-                        current = Some(run);
-                    }
-                }
-                Some(DemoCommand::Stop) => current = None,
-                Some(DemoCommand::SetScale(scale)) => {
-                    if let Some(run) = &current {
-                        run.clock().set_scale(scale);
-                    }
-                }
-                Some(DemoCommand::Pause(paused)) => {
-                    if let Some(run) = &current {
-                        run.clock().set_paused(paused);
-                    }
-                }
-                Some(DemoCommand::Step) => {
-                    if let Some(run) = &current {
-                        run.clock().step();
-                    }
-                }
-                None => {}
+            if rt.perform(&mut app, effect) {
+                exit.get_or_insert(Exit::Quit);
             }
         }
-        if quit {
+        if exit.is_some() {
             break;
         }
-        if let Some(run) = &current {
-            if !app.demo_running() {
-                current = None;
-            } else {
-                app.note_dropped(run.dropped());
-            }
+        rt.reconcile(&mut app);
+        rt.draw_if_due(&app)?;
+        if test_panic {
+            panic!("CONCUR_TEST_PANIC: panicking after the first frame, as asked");
         }
-        if dirty && (urgent || last_draw.elapsed() >= FRAME_INTERVAL) {
-            term.draw(|f| f.render_widget(&app, f.area()))?;
-            dirty = false;
-            urgent = false;
-            last_draw = Instant::now();
-            if test_panic {
-                panic!("CONCUR_TEST_PANIC: panicking after the first frame, as asked");
-            }
+        let (msgs, fatal) = next_batch(&rx, &stream, rt.timeout(&app));
+        if let Some(why) = fatal {
+            exit = Some(Exit::Fatal(why));
         }
-        let timeout = if dirty {
-            FRAME_INTERVAL.saturating_sub(last_draw.elapsed())
-        } else if app.wants_tick() {
-            // The presenter's clock: wake when its seconds change.
-            TICK.saturating_sub(Duration::from_nanos(
-                (last_draw.elapsed().as_nanos() % TICK.as_nanos()) as u64,
-            ))
-        } else {
-            IDLE_WAIT
-        };
-        let first = crossbeam_channel::select! {
-            recv(rx) -> m => m.ok(),
-            recv(stream.events) -> ev => ev.ok().map(Msg::Demo),
-            recv(stream.lifecycle) -> ev => ev.ok().map(Msg::Demo),
-            default(timeout) => {
-                dirty |= app.wants_tick();
-                None
-            }
-        };
-        // Take everything that is waiting before drawing again. A lane sends
-        // its last figures before its Done, on the other channel: apply
-        // lifecycle events only after the figures sent before them.
-        let (life, first): (Vec<Msg>, Vec<Msg>) = first
-            .into_iter()
-            .partition(|m| matches!(m, Msg::Demo(ev) if ev.kind.is_lifecycle()));
-        let msgs = first
-            .into_iter()
-            .chain(std::iter::from_fn(|| rx.try_recv().ok()))
-            .chain(std::iter::from_fn(|| {
-                stream.events.try_recv().ok().map(Msg::Demo)
-            }))
-            .chain(life)
-            .chain(std::iter::from_fn(|| {
-                stream.lifecycle.try_recv().ok().map(Msg::Demo)
-            }))
-            .collect::<Vec<_>>();
+        if msgs.is_empty() {
+            rt.dirty |= app.wants_tick();
+        }
         for msg in msgs {
-            let from_user = matches!(
-                msg,
-                Msg::Key(_) | Msg::Mouse(_) | Msg::Resize | Msg::Terminate
-            );
+            let from_user = matches!(msg, Msg::Key(_) | Msg::Mouse(_) | Msg::Resize(..));
+            if let Msg::Terminate(sig) = msg {
+                exit.get_or_insert(Exit::Signal(sig));
+            }
             let effect = app.update(msg);
-            urgent |= from_user && effect.redraw;
+            rt.urgent |= from_user && effect.redraw;
             pending.push(effect);
         }
     }
-    // Quitting (q, Ctrl-C, SIGTERM, SIGHUP) stops the demo and waits a
-    // little for its lanes, so their temp files and sockets are gone
-    // before the process is.
-    if let Some(run) = current {
+    // Every way out (q, Ctrl-C, a signal, a dead helper) stops the demo
+    // and waits, bounded, for its lanes: their temp files, sockets and
+    // child processes go before the process does.
+    if let Some(run) = rt.demo.take() {
         run.stop_and_wait(STOP_WAIT);
     }
-    writer.finish(&app.progress);
+    crate::tempfiles::remove_owned();
+    rt.writer.finish(&app.progress);
+    drop(rt.term);
     drop(guard);
-    Ok(())
+    Ok(exit.unwrap_or(Exit::Quit))
 }
 
-fn spawn_input(tx: Sender<Msg>) {
+fn watch_lessons(app: &mut App, tx: &Sender<Control>) -> Option<super::watch::LessonWatch> {
+    let Source::Dir(dir) = &app.catalog.source else {
+        return None;
+    };
+    let (mtx, mrx) = crossbeam_channel::unbounded::<Msg>();
+    // The watcher speaks `Msg`; forward it, and report its death.
+    let forward = tx.clone();
+    spawn_helper("concur-watch-fwd", tx.clone(), move || {
+        while let Ok(m) = mrx.recv() {
+            if forward.send(Control::App(m)).is_err() {
+                break;
+            }
+        }
+    });
+    match super::watch::watch(dir.clone(), mtx) {
+        Ok(w) => Some(w),
+        Err(e) => {
+            app.notices.push(Notice::CannotWatch {
+                dir: dir.display().to_string(),
+                error: e.to_string(),
+            });
+            None
+        }
+    }
+}
+
+/// Starts a helper thread whose panic ends the app cleanly (the terminal
+/// restored, the reason printed) instead of leaving it half alive.
+fn spawn_helper(name: &str, tx: Sender<Control>, body: impl FnOnce() + Send + 'static) {
+    let thread = name.to_string();
     let _ = std::thread::Builder::new()
-        .name("concur-input".into())
+        .name(name.into())
         .spawn(move || {
-            while let Ok(ev) = event::read() {
-                let msg = match ev {
-                    Event::Key(k) if k.is_press() || k.is_repeat() => Msg::Key(k),
-                    Event::Mouse(m) => Msg::Mouse(m),
-                    Event::Resize(..) => Msg::Resize,
-                    _ => continue,
-                };
-                if tx.send(msg).is_err() {
-                    break;
-                }
+            if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(body)) {
+                let msg = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                let _ = tx.send(Control::Fatal(format!("{thread} panicked: {msg}")));
             }
         });
 }
 
-fn spawn_signals(tx: Sender<Msg>) -> std::io::Result<()> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
-    std::thread::Builder::new()
-        .name("concur-signals".into())
-        .spawn(move || {
-            if signals.forever().next().is_some() {
-                let _ = tx.send(Msg::Terminate);
+/// Reads terminal input. After every event the size is compared with the
+/// last one seen: a resize that arrives together with a key is never lost.
+fn input_loop(tx: Sender<Control>) {
+    let mut size = crossterm::terminal::size().ok();
+    while let Ok(ev) = event::read() {
+        let msg = match ev {
+            Event::Key(k) if k.is_press() || k.is_repeat() => Some(Msg::Key(k)),
+            Event::Mouse(m) => Some(Msg::Mouse(m)),
+            Event::Resize(w, h) => {
+                size = Some((w, h));
+                Some(Msg::Resize(w, h))
             }
-        })?;
+            _ => None,
+        };
+        if let Some(msg) = msg
+            && tx.send(Control::App(msg)).is_err()
+        {
+            break;
+        }
+        let now = crossterm::terminal::size().ok();
+        if now != size
+            && let Some((w, h)) = now
+        {
+            size = now;
+            if tx.send(Control::App(Msg::Resize(w, h))).is_err() {
+                break;
+            }
+        }
+    }
+}
+
+fn spawn_signals(tx: Sender<Control>) -> std::io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGWINCH};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGWINCH])?;
+    spawn_helper("concur-signals", tx.clone(), move || {
+        for sig in signals.forever() {
+            // Our own SIGWINCH watch: the input thread may sit in a read
+            // that a resize alone does not end.
+            let msg = if sig == SIGWINCH {
+                match crossterm::terminal::size() {
+                    Ok((w, h)) => Msg::Resize(w, h),
+                    Err(_) => continue,
+                }
+            } else {
+                Msg::Terminate(sig)
+            };
+            if tx.send(Control::App(msg)).is_err() {
+                break;
+            }
+        }
+    });
     Ok(())
 }
 
@@ -222,7 +354,7 @@ struct ProgressWriter {
 }
 
 impl ProgressWriter {
-    fn spawn(store: Store, notices: Sender<Msg>) -> Self {
+    fn spawn(store: Store, notices: Sender<Control>) -> Self {
         let (tx, rx): (Sender<Progress>, Receiver<Progress>) = crossbeam_channel::unbounded();
         let thread = std::thread::Builder::new()
             .name("concur-progress".into())
@@ -240,8 +372,12 @@ impl ProgressWriter {
                             .path()
                             .map(|p| p.display().to_string())
                             .unwrap_or_default();
-                        let _ = notices
-                            .send(Msg::Notice(format!("cannot save progress to {path}: {e}")));
+                        let _ = notices.send(Control::App(Msg::Notice(
+                            Notice::CannotSaveProgress {
+                                path,
+                                error: e.to_string(),
+                            },
+                        )));
                     }
                 }
             })

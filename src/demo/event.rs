@@ -2,11 +2,17 @@
 
 use std::time::Duration;
 
+use crate::i18n::{Lang, LocalText};
+
+/// Which start of a demo an event belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RunId(pub u64);
+
 /// One thing that happened in one lane of one demo run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DemoEvent {
     /// Which start of the demo this belongs to; events of an older run are ignored.
-    pub run: u64,
+    pub run: RunId,
     pub lane: usize,
     /// Wall time since the run started.
     pub at: Duration,
@@ -19,9 +25,9 @@ pub struct DemoEvent {
 pub enum EventKind {
     /// The lane's spinner drew frame number `n` (counting from 0).
     Frame(u64),
-    Log(String),
+    Log(LocalText),
     /// A short status shown large in the lane ("Answer: 42").
-    Status(String),
+    Status(LocalText),
     Progress {
         done: u64,
         total: u64,
@@ -32,16 +38,23 @@ pub enum EventKind {
     Span(Span),
     /// The line of the lane's shown source code that runs now (0-based).
     CodeLine(usize),
-    /// What the lane still knows right now, as name/value pairs.
-    Knows(Vec<(String, String)>),
+    /// What the lane still holds in memory right now, as name/value pairs.
+    Knows(Vec<(LocalText, LocalText)>),
+    /// The lane waits for its turn and has not started its work yet.
+    Waiting,
     Done,
+    /// The lane was cut short (stopped from outside) before it finished.
+    Stopped,
     Failed(ErrorReport),
 }
 
 impl EventKind {
     /// Lifecycle events travel on a channel that never drops.
     pub fn is_lifecycle(&self) -> bool {
-        matches!(self, EventKind::Done | EventKind::Failed(_))
+        matches!(
+            self,
+            EventKind::Done | EventKind::Stopped | EventKind::Failed(_)
+        )
     }
 }
 
@@ -62,7 +75,7 @@ pub enum Unit {
 }
 
 impl Unit {
-    pub fn format(self, value: f64) -> String {
+    pub fn format(self, value: f64, lang: Lang) -> String {
         match self {
             Unit::Count => format!("{value:.0}"),
             Unit::Ms => {
@@ -82,7 +95,7 @@ impl Unit {
                 }
             }
             Unit::Ratio => format!("{value:.2}x"),
-            Unit::Flag => if value != 0.0 { "yes" } else { "no" }.to_string(),
+            Unit::Flag => crate::i18n::yes_no(value != 0.0, lang).to_string(),
         }
     }
 }

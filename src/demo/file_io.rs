@@ -10,30 +10,35 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
+
 use super::lane::{LaneResult, spawn_async_lane};
 use super::probe::LagStats;
 use super::{
-    Cancel, Demo, DemoCtx, DemoInfo, ErrorReport, LaneCtx, LaneError, LaneInfo, ParamInfo, Unit,
+    Cancel, DemoCtx, DemoDef, DemoInfo, ErrorReport, Knobs, LaneCtx, LaneError, LaneInfo,
+    MetricInfo, Unit, metric,
 };
+use crate::i18n::{LocalText, Text};
+use crate::tr;
 
 const ID: &str = "file-io";
-const METRICS: &[&str] = &[
-    "max_lag_ms",
-    "p99_lag_ms",
-    "spinner_ticks",
-    "expected_ticks",
-    "longest_call_ms",
-    "bytes_written",
+const METRICS: &[MetricInfo] = &[
+    metric("max_lag_ms", Unit::Ms),
+    metric("p99_lag_ms", Unit::Ms),
+    metric("spinner_ticks", Unit::Count),
+    metric("expected_ticks", Unit::Count),
+    metric("longest_call_ms", Unit::Ms),
+    metric("bytes_written", Unit::Bytes),
 ];
 /// The blocking lane also tries epoll on a regular file.
-const BLOCKING_METRICS: &[&str] = &[
-    "max_lag_ms",
-    "p99_lag_ms",
-    "spinner_ticks",
-    "expected_ticks",
-    "longest_call_ms",
-    "bytes_written",
-    "epoll_file_eperm",
+const BLOCKING_METRICS: &[MetricInfo] = &[
+    metric("max_lag_ms", Unit::Ms),
+    metric("p99_lag_ms", Unit::Ms),
+    metric("spinner_ticks", Unit::Count),
+    metric("expected_ticks", Unit::Count),
+    metric("longest_call_ms", Unit::Ms),
+    metric("bytes_written", Unit::Bytes),
+    metric("epoll_file_eperm", Unit::Flag),
 ];
 const FRAME: Duration = Duration::from_millis(100);
 const BLOCK: usize = 1 << 20;
@@ -41,55 +46,103 @@ const BLOCK: usize = 1 << 20;
 static INFO: DemoInfo = DemoInfo {
     id: ID,
     starts_paused: false,
-    title: "Blocking file I/O vs the executor",
-    title_zh: "阻塞的文件 I/O 与执行器",
+    title: Text::new(
+        "Blocking file I/O vs the executor",
+        "阻塞的文件 I/O 与执行器",
+    ),
     lanes: &[
         LaneInfo {
             name: "blocking",
-            title: "blocking: std::fs inside the coroutine",
-            title_zh: "blocking：在协程里直接调用 std::fs",
+            title: Text::new(
+                "blocking: std::fs inside the coroutine",
+                "blocking：在协程里直接调用 std::fs",
+            ),
             metrics: BLOCKING_METRICS,
             code: "",
         },
         LaneInfo {
             name: "executor",
-            title: "executor: the same calls via spawn_blocking",
-            title_zh: "executor：同样的调用交给 spawn_blocking",
+            title: Text::new(
+                "executor: the same calls via spawn_blocking",
+                "executor：同样的调用交给 spawn_blocking",
+            ),
             metrics: METRICS,
             code: "",
         },
     ],
-    params: &[
-        ParamInfo {
-            name: "file_mb",
-            help: "size of each file, in MiB",
-            default: "192",
-        },
-        ParamInfo {
-            name: "files",
-            help: "how many files each lane writes and reads back",
-            default: "3",
-        },
-    ],
+    failure: None,
 };
 
-pub struct FileIoDemo;
+/// How much each lane writes (and reads back).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sizes {
+    file_mb: u64,
+    files: u64,
+}
 
-impl Demo for FileIoDemo {
-    fn info(&self) -> &'static DemoInfo {
-        &INFO
+impl Default for Sizes {
+    fn default() -> Self {
+        // 2 lanes x 2 files x 64 MiB: at most 256 MiB written per run, a
+        // fair price for a student's SSD, and each call still takes long
+        // enough to stall a loop visibly.
+        Sizes {
+            file_mb: 64,
+            files: 2,
+        }
     }
+}
 
-    fn start(&self, ctx: DemoCtx) -> Vec<JoinHandle<()>> {
-        vec![
-            spawn_async_lane(ID, "blocking", ctx.lane(0), true, |lane, lag| async move {
-                file_lane(lane, lag, false).await
-            }),
-            spawn_async_lane(ID, "executor", ctx.lane(1), true, |lane, lag| async move {
-                file_lane(lane, lag, true).await
-            }),
-        ]
+impl Knobs for Sizes {
+    const HELP: &'static [(&'static str, Text)] = &[
+        (
+            "file_mb",
+            Text::new("size of each file, in MiB", "每个文件的大小（MiB）"),
+        ),
+        (
+            "files",
+            Text::new(
+                "how many files each lane writes and reads back",
+                "每个泳道写入并读回的文件个数",
+            ),
+        ),
+    ];
+
+    fn validate(&self) -> Result<(), String> {
+        if !(1..=4096).contains(&self.file_mb) {
+            return Err("file_mb must be between 1 and 4096".into());
+        }
+        if !(1..=20).contains(&self.files) {
+            return Err("files must be between 1 and 20".into());
+        }
+        Ok(())
     }
+}
+
+/// Where a lane makes its file calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Calls {
+    /// Straight from the coroutine: the loop's thread does the I/O.
+    InCoroutine,
+    /// On tokio's blocking pool (`spawn_blocking`).
+    OnExecutor,
+}
+
+pub static DEMO: DemoDef<Sizes> = DemoDef::new(&INFO, start);
+
+fn start(ctx: DemoCtx, sizes: Sizes) -> Vec<JoinHandle<()>> {
+    let s2 = sizes.clone();
+    [
+        spawn_async_lane(ID, "blocking", ctx.lane(0), true, |lane, lag| async move {
+            file_lane(lane, lag, sizes, Calls::InCoroutine).await
+        }),
+        spawn_async_lane(ID, "executor", ctx.lane(1), true, |lane, lag| async move {
+            file_lane(lane, lag, s2, Calls::OnExecutor).await
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 fn failed(e: impl std::error::Error + 'static) -> LaneError {
@@ -189,23 +242,29 @@ fn show_epoll(lane: &LaneCtx, path: &Path) {
     #[cfg(target_os = "linux")]
     match epoll_regular_file(path) {
         Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
-            lane.sink.log("epoll_ctl(ADD, regular file) = -1 EPERM");
             lane.sink
-                .log("  regular files cannot be polled: loops use threads");
-            lane.sink.metric("epoll_file_eperm", 1.0, Unit::Flag);
+                .log(LocalText::same("epoll_ctl(ADD, regular file) = -1 EPERM"));
+            lane.sink.log(tr!(
+                "  epoll refuses regular files: loops use threads",
+                "  epoll 拒绝普通文件：事件循环只好用线程"
+            ));
+            lane.sink.flag("epoll_file_eperm", true);
         }
-        Err(e) => lane
-            .sink
-            .log(format!("epoll_ctl(ADD, regular file) = -1 ({e})")),
-        Ok(()) => lane
-            .sink
-            .log("epoll_ctl(ADD, regular file) = 0 (unexpected)"),
+        Err(e) => lane.sink.log(LocalText::same(format!(
+            "epoll_ctl(ADD, regular file) = -1 ({e})"
+        ))),
+        Ok(()) => lane.sink.log(tr!(
+            "epoll_ctl(ADD, regular file) = 0 (unexpected)",
+            "epoll_ctl(ADD, regular file) = 0（出乎意料）"
+        )),
     }
     #[cfg(not(target_os = "linux"))]
     {
         let _ = path;
-        lane.sink
-            .log("epoll is Linux-only: the EPERM check is skipped here");
+        lane.sink.log(tr!(
+            "epoll is Linux-only: the EPERM check is skipped here",
+            "epoll 只在 Linux 上有：这里跳过 EPERM 检查"
+        ));
     }
 }
 
@@ -223,9 +282,9 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-async fn file_lane(lane: LaneCtx, lag: LagStats, executor: bool) -> LaneResult {
-    let mb = lane.params.u64_or("file_mb", 192).clamp(1, 4096) as usize;
-    let files = lane.params.u64_or("files", 3).clamp(1, 20) as usize;
+async fn file_lane(lane: LaneCtx, lag: LagStats, sizes: Sizes, calls_on: Calls) -> LaneResult {
+    let (mb, files) = (sizes.file_mb as usize, sizes.files as usize);
+    let executor = calls_on == Calls::OnExecutor;
     // Shared with blocking tasks: the directory goes when the last user is done.
     let dir = Arc::new(
         tempfile::Builder::new()
@@ -238,15 +297,18 @@ async fn file_lane(lane: LaneCtx, lag: LagStats, executor: bool) -> LaneResult {
     let started = lane.clock.now();
     let mut longest = Duration::ZERO;
     let mut written = 0u64;
-    let mut calls: Vec<(String, String)> = Vec::new();
-    let how = if executor {
-        "spawn_blocking"
+    let mut calls: Vec<(LocalText, LocalText)> = Vec::new();
+    lane.sink.log(if executor {
+        tr!(
+            "{files} files of {mb} MiB, write + read back, spawn_blocking",
+            "{files} 个 {mb} MiB 的文件，写入再读回，交给 spawn_blocking"
+        )
     } else {
-        "in the coroutine"
-    };
-    lane.sink.log(format!(
-        "{files} files of {mb} MiB, write + read back, {how}"
-    ));
+        tr!(
+            "{files} files of {mb} MiB, write + read back, in the coroutine",
+            "{files} 个 {mb} MiB 的文件，写入再读回，就在协程里"
+        )
+    });
     // A moment of free loop first, so the spinner and the probe are running.
     lane.clock.sleep(Duration::from_millis(150)).await;
     for i in 0..files {
@@ -289,16 +351,25 @@ async fn file_lane(lane: LaneCtx, lag: LagStats, executor: bool) -> LaneResult {
             // Let the probe run once, so it can say how late it woke.
             lane.clock.sleep(Duration::from_millis(12)).await;
             let caused = lag.max_since(before);
-            let what = if write { "write" } else { "read" };
-            lane.sink.log(format!(
-                "{what} {}: {:.0} ms call → loop lag {:.0} ms",
-                i + 1,
-                ms(took),
-                caused
-            ));
+            let (n, call) = (i + 1, ms(took));
+            let what = if write {
+                tr!("write {n}", "写 {n}")
+            } else {
+                tr!("read {n}", "读 {n}")
+            };
+            lane.sink.log(LocalText {
+                en: format!("{}: {call:.0} ms call → loop lag {caused:.0} ms", what.en),
+                zh: format!(
+                    "{}：调用 {call:.0} 毫秒 → 循环延迟 {caused:.0} 毫秒",
+                    what.zh
+                ),
+            });
             calls.push((
-                format!("{what} {}", i + 1),
-                format!("{:>4.0} ms call → {:>4.0} ms lag", ms(took), caused),
+                what,
+                tr!(
+                    "{call:>4.0} ms call → {caused:>4.0} ms lag",
+                    "调用 {call:>4.0} 毫秒 → 延迟 {caused:>4.0} 毫秒"
+                ),
             ));
             lane.sink
                 .knows(calls.iter().rev().take(3).rev().cloned().collect());
@@ -313,12 +384,13 @@ async fn file_lane(lane: LaneCtx, lag: LagStats, executor: bool) -> LaneResult {
     let expected = (elapsed.as_secs_f64() / FRAME.as_secs_f64()).floor() as u64 + 1;
     lane.sink.count("spinner_ticks", got);
     lane.sink.count("expected_ticks", expected);
-    lane.sink.metric("longest_call_ms", ms(longest), Unit::Ms);
-    lane.sink
-        .metric("bytes_written", written as f64, Unit::Bytes);
-    lane.sink.metric("max_lag_ms", lag.max_ms(), Unit::Ms);
+    lane.sink.metric("longest_call_ms", ms(longest));
+    lane.sink.metric("bytes_written", written as f64);
+    lane.sink.metric("max_lag_ms", lag.max_ms());
     lag.report_p99(&lane.sink);
-    lane.sink
-        .status(format!("spinner drew {got} of {expected} frames"));
+    lane.sink.status(tr!(
+        "spinner drew {got} of {expected} frames",
+        "旋转指针画了 {expected} 帧中的 {got} 帧"
+    ));
     Ok(())
 }

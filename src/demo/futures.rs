@@ -11,100 +11,130 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
+use serde::{Deserialize, Serialize};
+
 use super::lane::{LaneResult, spawn_async_lane};
-use super::{Demo, DemoCtx, DemoInfo, LaneCtx, LaneInfo, ParamInfo, Unit};
+use super::{DemoCtx, DemoDef, DemoInfo, Knobs, LaneCtx, LaneInfo, MetricInfo, Unit, metric};
+use crate::i18n::{LocalText, Text};
+use crate::tr;
 
 const ID: &str = "futures";
-const METRICS: &[&str] = &[
-    "first_result_ms",
-    "all_done_ms",
-    "in_order",
-    "done_at_timeout",
-    "pending_at_timeout",
-    "cancelled",
-    "cleanup_ran",
+const METRICS: &[MetricInfo] = &[
+    metric("first_result_ms", Unit::Ms),
+    metric("all_done_ms", Unit::Ms),
+    metric("in_order", Unit::Flag),
+    metric("done_at_timeout", Unit::Count),
+    metric("pending_at_timeout", Unit::Count),
+    metric("cancelled", Unit::Count),
+    metric("cleanup_ran", Unit::Flag),
 ];
-const DEFAULT_DURATIONS: &str = "800,300,1200,500,200,1000,700,400";
 
 static INFO: DemoInfo = DemoInfo {
     id: ID,
     starts_paused: false,
-    title: "Futures and tasks: in start order, as they finish",
-    title_zh: "期物与任务：按启动顺序，按完成顺序",
+    title: Text::new(
+        "Futures and tasks: in start order, as they finish",
+        "期物与任务：按启动顺序，按完成顺序",
+    ),
     lanes: &[
         LaneInfo {
             name: "submission-order",
-            title: "submission-order: await in start order (gather, join_all)",
-            title_zh: "submission-order：按启动顺序 await（gather、join_all）",
+            title: Text::new(
+                "submission-order: await in start order (gather, join_all)",
+                "submission-order：按启动顺序 await（gather、join_all）",
+            ),
             metrics: METRICS,
             code: "",
         },
         LaneInfo {
             name: "completion-order",
-            title: "completion-order: as they finish (as_completed, JoinSet)",
-            title_zh: "completion-order：按完成顺序（as_completed、JoinSet）",
+            title: Text::new(
+                "completion-order: as they finish (as_completed, JoinSet)",
+                "completion-order：按完成顺序（as_completed、JoinSet）",
+            ),
             metrics: METRICS,
             code: "",
         },
     ],
-    params: &[
-        ParamInfo {
-            name: "durations",
-            help: "the eight jobs' durations in ms, comma-separated",
-            default: DEFAULT_DURATIONS,
-        },
-        ParamInfo {
-            name: "timeout_ms",
-            help: "the timeout of the second round (done/pending)",
-            default: "600",
-        },
-    ],
+    failure: None,
 };
 
-pub struct FuturesDemo;
+/// The jobs and the second round's timeout.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Jobs {
+    durations: Vec<u64>,
+    timeout_ms: u64,
+}
 
-impl Demo for FuturesDemo {
-    fn info(&self) -> &'static DemoInfo {
-        &INFO
-    }
-
-    fn start(&self, ctx: DemoCtx) -> Vec<JoinHandle<()>> {
-        vec![
-            spawn_async_lane(ID, "submission-order", ctx.lane(0), false, |lane, _| {
-                futures_lane(lane, false)
-            }),
-            spawn_async_lane(ID, "completion-order", ctx.lane(1), false, |lane, _| {
-                futures_lane(lane, true)
-            }),
-        ]
+impl Default for Jobs {
+    fn default() -> Self {
+        Jobs {
+            durations: vec![800, 300, 1200, 500, 200, 1000, 700, 400],
+            timeout_ms: 600,
+        }
     }
 }
 
-pub fn durations(lane: &LaneCtx) -> Vec<Duration> {
-    let text = lane.params.str_or("durations", DEFAULT_DURATIONS);
-    let parsed: Vec<Duration> = text
-        .split(',')
-        .filter_map(|s| s.trim().parse::<u64>().ok())
-        .map(|ms| Duration::from_millis(ms.min(60_000)))
-        .collect();
-    if parsed.is_empty() {
-        DEFAULT_DURATIONS
-            .split(',')
-            .filter_map(|s| s.parse().ok())
-            .map(Duration::from_millis)
-            .collect()
-    } else {
-        parsed
+impl Knobs for Jobs {
+    const HELP: &'static [(&'static str, Text)] = &[
+        (
+            "durations",
+            Text::new("the jobs' durations in ms", "各个任务的时长（毫秒）"),
+        ),
+        (
+            "timeout_ms",
+            Text::new(
+                "the timeout of the second round (done/pending)",
+                "第二轮的超时（完成/未完成）",
+            ),
+        ),
+    ];
+
+    fn validate(&self) -> Result<(), String> {
+        if self.durations.is_empty() || self.durations.len() > 16 {
+            return Err("durations must list 1 to 16 jobs".into());
+        }
+        if self.durations.iter().any(|d| *d > 60_000) || self.timeout_ms > 60_000 {
+            return Err("durations and timeout_ms must be at most 60000 ms".into());
+        }
+        Ok(())
     }
+}
+
+/// How a lane collects its results in round 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// Await each handle in the order the jobs were started.
+    Start,
+    /// Take whichever finishes next.
+    Completion,
+}
+
+pub static DEMO: DemoDef<Jobs> = DemoDef::new(&INFO, start);
+
+fn start(ctx: DemoCtx, jobs: Jobs) -> Vec<JoinHandle<()>> {
+    let j2 = jobs.clone();
+    [
+        spawn_async_lane(ID, "submission-order", ctx.lane(0), false, |lane, _| {
+            futures_lane(lane, jobs, Order::Start)
+        }),
+        spawn_async_lane(ID, "completion-order", ctx.lane(1), false, |lane, _| {
+            futures_lane(lane, j2, Order::Completion)
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn list(jobs: &[usize]) -> String {
+fn list(jobs: &[usize]) -> LocalText {
     let names: Vec<String> = jobs.iter().map(|j| (j + 1).to_string()).collect();
-    format!("{{{}}}", names.join(", "))
+    LocalText::same(format!("{{{}}}", names.join(", ")))
 }
 
 /// Runs when a job's future is dropped before it finished: its cleanup.
@@ -119,9 +149,10 @@ impl Drop for Cleanup {
     fn drop(&mut self) {
         if !self.finished {
             self.ran.store(true, Ordering::SeqCst);
-            self.lane.sink.log(format!(
-                "job {}: cancelled at its await, cleanup ran",
-                self.job + 1
+            let n = self.job + 1;
+            self.lane.sink.log(tr!(
+                "job {n}: cancelled at its await, cleanup ran",
+                "任务 {n}：在 await 处被取消，清理代码已运行"
             ));
         }
     }
@@ -148,65 +179,108 @@ async fn job(
     n
 }
 
-async fn futures_lane(lane: LaneCtx, completion: bool) -> LaneResult {
-    let durs = durations(&lane);
-    let started = lane.clock.now();
-    let unused = Arc::new(AtomicBool::new(false));
-    // Round 1: the results, in start order or as they finish.
-    let mut order = Vec::new();
-    let mut first = None;
-    let got = |order: &mut Vec<usize>, first: &mut Option<Duration>, n: usize| {
-        let at = lane.clock.now() - started;
-        first.get_or_insert(at);
-        order.push(n);
-        lane.sink.log(format!(
-            "{:>5.0} ms: job {} ({:.0} ms)",
-            ms(at),
-            n + 1,
-            ms(durs[n])
+/// Round 1's results as they arrive, and when the first came.
+struct Results<'a> {
+    lane: &'a LaneCtx,
+    durs: &'a [Duration],
+    started: Duration,
+    order: Vec<usize>,
+    first: Option<Duration>,
+}
+
+impl Results<'_> {
+    fn got(&mut self, n: usize) {
+        let at = self.lane.clock.now() - self.started;
+        self.first.get_or_insert(at);
+        self.order.push(n);
+        let (at, job, took) = (ms(at), n + 1, ms(self.durs[n]));
+        self.lane.sink.log(tr!(
+            "{at:>5.0} ms: job {job} ({took:.0} ms)",
+            "{at:>5.0} 毫秒：任务 {job}（{took:.0} 毫秒）"
         ));
-        lane.sink
-            .knows(vec![("results so far".into(), list(order))]);
+        self.lane.sink.knows(vec![(
+            tr!("results so far", "目前的结果"),
+            list(&self.order),
+        )]);
+    }
+}
+
+async fn round_in_start_order(results: &mut Results<'_>) {
+    let lane = results.lane;
+    lane.sink.log(tr!(
+        "await each handle in the order started",
+        "按启动顺序逐个 await 句柄"
+    ));
+    let unused = Arc::new(AtomicBool::new(false));
+    let handles: Vec<_> = results
+        .durs
+        .iter()
+        .enumerate()
+        .map(|(n, d)| tokio::task::spawn_local(job(lane.clone(), n, *d, unused.clone(), None)))
+        .collect();
+    for h in handles {
+        let Ok(n) = h.await else { continue };
+        results.got(n);
+    }
+}
+
+async fn round_as_completed(results: &mut Results<'_>) {
+    let lane = results.lane;
+    lane.sink.log(tr!(
+        "JoinSet::join_next(): whichever finishes next",
+        "JoinSet::join_next()：谁先完成就先拿谁"
+    ));
+    let unused = Arc::new(AtomicBool::new(false));
+    let mut set = JoinSet::new();
+    for (n, d) in results.durs.iter().enumerate() {
+        set.spawn_local(job(lane.clone(), n, *d, unused.clone(), None));
+    }
+    while let Some(Ok(n)) = set.join_next().await {
+        results.got(n);
+    }
+}
+
+async fn futures_lane(lane: LaneCtx, jobs: Jobs, order: Order) -> LaneResult {
+    let durs: Vec<Duration> = jobs
+        .durations
+        .iter()
+        .map(|ms| Duration::from_millis(*ms))
+        .collect();
+    let started = lane.clock.now();
+    let mut results = Results {
+        lane: &lane,
+        durs: &durs,
+        started,
+        order: Vec::new(),
+        first: None,
     };
-    if completion {
-        lane.sink
-            .log("JoinSet::join_next(): whichever finishes next");
-        let mut set = JoinSet::new();
-        for (n, d) in durs.iter().enumerate() {
-            set.spawn_local(job(lane.clone(), n, *d, unused.clone(), None));
-        }
-        while let Some(Ok(n)) = set.join_next().await {
-            got(&mut order, &mut first, n);
-        }
-    } else {
-        lane.sink.log("await each handle in the order started");
-        let handles: Vec<_> = durs
-            .iter()
-            .enumerate()
-            .map(|(n, d)| tokio::task::spawn_local(job(lane.clone(), n, *d, unused.clone(), None)))
-            .collect();
-        for h in handles {
-            let Ok(n) = h.await else { continue };
-            got(&mut order, &mut first, n);
-        }
+    match order {
+        Order::Start => round_in_start_order(&mut results).await,
+        Order::Completion => round_as_completed(&mut results).await,
     }
     let all = lane.clock.now() - started;
-    let in_order = order.windows(2).all(|w| w[0] < w[1]);
-    lane.sink.ms("first_result_ms", first.unwrap_or_default());
+    let first = results.first.unwrap_or_default();
+    let in_order = results.order.windows(2).all(|w| w[0] < w[1]);
+    lane.sink.ms("first_result_ms", first);
     lane.sink.ms("all_done_ms", all);
-    lane.sink
-        .metric("in_order", if in_order { 1.0 } else { 0.0 }, Unit::Flag);
-    lane.sink.status(format!(
-        "first result at {:.0} ms, all at {:.0} ms",
-        ms(first.unwrap_or_default()),
-        ms(all)
+    lane.sink.flag("in_order", in_order);
+    let (first, all) = (ms(first), ms(all));
+    lane.sink.status(tr!(
+        "first result at {first:.0} ms, all at {all:.0} ms",
+        "第一个结果在 {first:.0} 毫秒，全部在 {all:.0} 毫秒"
     ));
+    timeout_and_cancel(&lane, &durs, Duration::from_millis(jobs.timeout_ms)).await;
+    Ok(())
+}
 
-    // Round 2: a timeout leaves some pending; one is cancelled.
-    let timeout = Duration::from_millis(lane.params.u64_or("timeout_ms", 600));
-    lane.sink.log(format!(
-        "round 2: the same jobs, wait at most {} ms",
-        timeout.as_millis()
+/// Rounds 2 and 3, the same in both lanes: a timeout leaves some jobs
+/// pending, one pending job is cancelled by hand, and the rest are aborted
+/// when their JoinSet is dropped.
+async fn timeout_and_cancel(lane: &LaneCtx, durs: &[Duration], timeout: Duration) {
+    let limit = timeout.as_millis();
+    lane.sink.log(tr!(
+        "round 2: the same jobs, wait at most {limit} ms",
+        "第 2 轮：同样的任务，最多等 {limit} 毫秒"
     ));
     let cleaned = Arc::new(AtomicBool::new(false));
     let mut set = JoinSet::new();
@@ -230,36 +304,40 @@ async fn futures_lane(lane: LaneCtx, completion: bool) -> LaneResult {
         }
     }
     let pending: Vec<usize> = (0..durs.len()).filter(|n| !done.contains(n)).collect();
-    lane.sink.log(format!(
-        "after {} ms: done {}, pending {}",
-        timeout.as_millis(),
-        list(&done),
-        list(&pending)
+    let (d, p) = (list(&done), list(&pending));
+    lane.sink.log(tr!(
+        "after {limit} ms: done {}, pending {} (nothing cancelled yet)",
+        "{limit} 毫秒后：已完成 {}，未完成 {}（还没有取消任何任务）",
+        d.en,
+        p.en
     ));
     lane.sink.count("done_at_timeout", done.len() as u64);
     lane.sink.count("pending_at_timeout", pending.len() as u64);
-    let mut knows = vec![
-        ("done".to_string(), list(&done)),
-        ("pending".to_string(), list(&pending)),
-    ];
+    let mut knows = vec![(tr!("done", "已完成"), d), (tr!("pending", "未完成"), p)];
     // Asking an unfinished future for its result does not wait.
     if let Some(&p) = pending.first() {
         let answer = match results[p].try_recv() {
             Err(oneshot::error::TryRecvError::Empty) => {
-                "Empty (asyncio: InvalidStateError)".to_string()
+                LocalText::same("Empty (asyncio: InvalidStateError)")
             }
-            other => format!("{other:?}"),
+            other => LocalText::same(format!("{other:?}")),
         };
-        lane.sink.log(format!(
-            "job {}: try_recv() before it is done → {answer}",
-            p + 1
+        let job = p + 1;
+        lane.sink.log(tr!(
+            "job {job}: try_recv() before it is done → {}",
+            "任务 {job}：完成之前调用 try_recv() → {}",
+            answer.en
         ));
-        knows.push((format!("job {} result?", p + 1), answer));
+        knows.push((tr!("job {job} result?", "任务 {job} 的结果？"), answer));
     }
     // Cancel one pending job (the longest) and see its cleanup run.
     let mut cancelled = 0;
     if let Some(&victim) = pending.iter().max_by_key(|n| durs[**n]) {
-        lane.sink.log(format!("cancel job {} (abort)", victim + 1));
+        let job = victim + 1;
+        lane.sink.log(tr!(
+            "cancel job {job} (abort): only this one, by hand",
+            "取消任务 {job}（abort）：只取消这一个，亲手取消"
+        ));
         aborts[victim].abort();
         while let Some(joined) = set.join_next().await {
             if let Err(e) = joined
@@ -269,21 +347,19 @@ async fn futures_lane(lane: LaneCtx, completion: bool) -> LaneResult {
                 break;
             }
         }
-        knows.push(("cancelled".into(), format!("job {}", victim + 1)));
+        knows.push((tr!("cancelled", "已取消"), tr!("job {job}", "任务 {job}")));
     }
     lane.sink.knows(knows);
     lane.sink.count("cancelled", cancelled);
-    lane.sink.metric(
-        "cleanup_ran",
-        if cleaned.load(Ordering::SeqCst) {
-            1.0
-        } else {
-            0.0
-        },
-        Unit::Flag,
-    );
-    // The rest are not needed: stop them too.
+    lane.sink
+        .flag("cleanup_ran", cleaned.load(Ordering::SeqCst));
+    let left = set.len();
+    if left > 0 {
+        lane.sink.log(tr!(
+            "the demo ends: dropping the JoinSet aborts the {left} still pending",
+            "演示结束：丢弃 JoinSet 会中止剩下的 {left} 个未完成任务"
+        ));
+    }
     set.abort_all();
     while set.join_next().await.is_some() {}
-    Ok(())
 }

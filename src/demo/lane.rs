@@ -7,7 +7,6 @@ use std::thread::JoinHandle;
 use super::cancel::{Cancel, Cancelled};
 use super::clock::Clock;
 use super::event::ErrorReport;
-use super::params::Params;
 use super::probe::{LagProbe, LagStats};
 use super::sink::LaneSink;
 
@@ -17,15 +16,23 @@ pub struct LaneCtx {
     pub sink: LaneSink,
     pub cancel: Cancel,
     pub clock: Clock,
-    pub params: Params,
     /// Someone is watching in the app: a lane may pace itself for them.
     pub interactive: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum LaneError {
+    /// Stopped from outside (Space, leaving the step, `--seconds`).
+    #[error("cancelled")]
     Cancelled,
+    #[error("{0}")]
     Failed(ErrorReport),
+}
+
+impl LaneError {
+    pub fn msg(message: impl Into<String>) -> Self {
+        LaneError::Failed(ErrorReport::msg(message))
+    }
 }
 
 impl From<Cancelled> for LaneError {
@@ -52,7 +59,9 @@ pub fn thread_name(demo: &str, role: &str) -> String {
 
 fn finish(sink: &LaneSink, result: std::thread::Result<LaneResult>) {
     match result {
-        Ok(Ok(())) | Ok(Err(LaneError::Cancelled)) => sink.done(),
+        Ok(Ok(())) => sink.done(),
+        // Cut short: never reported as done.
+        Ok(Err(LaneError::Cancelled)) => sink.stopped(),
         Ok(Err(LaneError::Failed(report))) => sink.failed(report),
         Err(panic) => {
             let msg = panic
@@ -65,19 +74,35 @@ fn finish(sink: &LaneSink, result: std::thread::Result<LaneResult>) {
     }
 }
 
+/// A lane thread that could not be started fails its lane; the app goes on.
+fn started(sink: &LaneSink, spawned: std::io::Result<JoinHandle<()>>) -> Option<JoinHandle<()>> {
+    match spawned {
+        Ok(handle) => Some(handle),
+        Err(e) => {
+            let mut report = ErrorReport::from_error(&e);
+            report.message = format!("cannot start the lane's thread: {}", report.message);
+            sink.failed(report);
+            None
+        }
+    }
+}
+
 /// Runs `body` on a new OS thread named after the demo and lane.
-pub fn spawn_lane<F>(demo: &str, name: &str, ctx: LaneCtx, body: F) -> JoinHandle<()>
+pub fn spawn_lane<F>(demo: &str, name: &str, ctx: LaneCtx, body: F) -> Option<JoinHandle<()>>
 where
     F: FnOnce(LaneCtx) -> LaneResult + Send + 'static,
 {
     let sink = ctx.sink.clone();
-    std::thread::Builder::new()
+    let spawned = std::thread::Builder::new()
         .name(thread_name(demo, name))
-        .spawn(move || {
-            let result = std::panic::catch_unwind(AssertUnwindSafe(|| body(ctx)));
-            finish(&sink, result);
-        })
-        .expect("spawning a demo lane thread")
+        .spawn({
+            let sink = sink.clone();
+            move || {
+                let result = std::panic::catch_unwind(AssertUnwindSafe(|| body(ctx)));
+                finish(&sink, result);
+            }
+        });
+    started(&sink, spawned)
 }
 
 /// Runs `body` on a new OS thread that owns a current-thread tokio runtime:
@@ -89,15 +114,17 @@ pub fn spawn_async_lane<F, Fut>(
     ctx: LaneCtx,
     probe: bool,
     body: F,
-) -> JoinHandle<()>
+) -> Option<JoinHandle<()>>
 where
     F: FnOnce(LaneCtx, LagStats) -> Fut + Send + 'static,
     Fut: Future<Output = LaneResult> + 'static,
 {
     let sink = ctx.sink.clone();
-    std::thread::Builder::new()
+    let lane_sink = sink.clone();
+    let spawned = std::thread::Builder::new()
         .name(thread_name(demo, name))
         .spawn(move || {
+            let sink = lane_sink;
             let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
@@ -129,6 +156,6 @@ where
                 result
             }));
             finish(&sink, result);
-        })
-        .expect("spawning a demo lane thread")
+        });
+    started(&sink, spawned)
 }

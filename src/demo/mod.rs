@@ -1,49 +1,91 @@
 //! The live-demo framework: demos are values that, given a [`DemoCtx`], start
 //! lanes on their own OS threads (async lanes on their own current-thread
 //! tokio runtime) and report what they measure as [`DemoEvent`]s.
+//!
+//! A demo describes itself: its lanes and their metrics ([`DemoInfo`]), its
+//! parameters (a [`Knobs`] struct) and its deliberate failure. The app, the
+//! CLI and `concur check` read those; none of them knows a demo by name.
 
-pub mod cancel;
+pub(crate) mod cancel;
 pub mod clock;
+pub(crate) mod cpu;
 pub mod event;
-pub mod lane;
+pub(crate) mod lane;
 pub mod params;
-pub mod probe;
+pub(crate) mod probe;
 pub mod runner;
-pub mod sink;
-pub mod stats;
-pub mod turns;
+pub(crate) mod sink;
+pub(crate) mod stats;
+pub(crate) mod turns;
 pub mod view;
 
-pub mod callbacks;
-pub mod executor;
-pub mod file_io;
-pub mod futures;
-pub mod io_models;
-pub mod parallel;
+mod callbacks;
+mod executor;
+mod file_io;
+mod futures;
+mod io_models;
+mod parallel;
 mod spinner;
 
+use std::marker::PhantomData;
 use std::thread::JoinHandle;
 
 pub use cancel::{Cancel, Cancelled};
 pub use clock::Clock;
-pub use event::{DemoEvent, ErrorReport, EventKind, Metric, Span, SpanState, Unit};
-pub use lane::{LaneCtx, LaneError};
-pub use params::{ParamInfo, Params};
-pub use runner::{DemoRun, HeadlessOptions, Outcome, run_headless};
-pub use sink::{EventSink, EventStream, LaneSink};
+pub use event::{DemoEvent, ErrorReport, EventKind, Metric, RunId, Span, SpanState, Unit};
+pub(crate) use lane::{LaneCtx, LaneError};
+pub use params::{Knobs, ParamError, ParamInfo, Params};
+pub use runner::{DemoRun, HeadlessOptions, Outcome, Watched, run_headless};
+pub(crate) use sink::{EventSink, LaneSink};
+pub use sink::{EventStream, Senders, channels};
 pub use view::{DemoView, LaneState, LaneView};
+
+use crate::i18n::Text;
+
+/// A figure a lane reports: its name (as in `--json` and quiz conditions),
+/// its unit, and its column title when lanes are shown as a table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricInfo {
+    pub name: &'static str,
+    pub unit: Unit,
+    /// `None`: not a column of the lane table.
+    pub column: Option<&'static str>,
+}
+
+/// A metric that is not a table column.
+pub const fn metric(name: &'static str, unit: Unit) -> MetricInfo {
+    MetricInfo {
+        name,
+        unit,
+        column: None,
+    }
+}
+
+/// A metric that is also a column of the lane table, under `column`.
+pub const fn column(name: &'static str, unit: Unit, column: &'static str) -> MetricInfo {
+    MetricInfo {
+        name,
+        unit,
+        column: Some(column),
+    }
+}
 
 /// What a lane is called and what it reports.
 #[derive(Debug, Clone, Copy)]
 pub struct LaneInfo {
     pub name: &'static str,
-    pub title: &'static str,
-    pub title_zh: &'static str,
+    pub title: Text,
     /// Every metric the lane reports by the time it is done.
-    pub metrics: &'static [&'static str],
+    pub metrics: &'static [MetricInfo],
     /// Source code the lane shows, with `CodeLine` events pointing into it
     /// (empty: no code pane).
     pub code: &'static str,
+}
+
+impl LaneInfo {
+    pub fn metric(&self, name: &str) -> Option<&'static MetricInfo> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -51,40 +93,34 @@ pub struct DemoInfo {
     pub id: &'static str,
     /// Starts paused in the app (a demo stepped by hand with `n`).
     pub starts_paused: bool,
-    pub title: &'static str,
-    pub title_zh: &'static str,
+    pub title: Text,
     pub lanes: &'static [LaneInfo],
-    pub params: &'static [ParamInfo],
+    /// What `f` does, for the help overlay; `None`: the demo has no failure.
+    pub failure: Option<Text>,
 }
 
 impl DemoInfo {
     pub fn lane(&self, name: &str) -> Option<&LaneInfo> {
         self.lanes.iter().find(|l| l.name == name)
     }
-
-    pub fn title_for(&self, zh: bool) -> &'static str {
-        if zh { self.title_zh } else { self.title }
-    }
 }
 
-/// Everything a demo needs to run.
+/// Everything a demo needs to run. Its parameters arrive typed, beside it.
 pub struct DemoCtx {
-    pub sink: EventSink,
+    pub(crate) sink: EventSink,
     pub cancel: Cancel,
     pub clock: Clock,
-    pub params: Params,
     /// Someone is watching in the app (not `--json`, not a quiz run).
     pub interactive: bool,
 }
 
 impl DemoCtx {
     /// The context handed to lane number `lane`.
-    pub fn lane(&self, lane: usize) -> LaneCtx {
+    pub(crate) fn lane(&self, lane: usize) -> LaneCtx {
         LaneCtx {
             sink: self.sink.lane(lane),
             cancel: self.cancel.clone(),
             clock: self.clock.clone(),
-            params: self.params.clone(),
             interactive: self.interactive,
         }
     }
@@ -92,18 +128,76 @@ impl DemoCtx {
 
 pub trait Demo: Send + Sync + 'static {
     fn info(&self) -> &'static DemoInfo;
-    /// Starts every lane and returns their threads. Must not block.
-    fn start(&self, ctx: DemoCtx) -> Vec<JoinHandle<()>>;
+    /// The parameters, their help and defaults.
+    fn params(&self) -> Vec<ParamInfo>;
+    /// Checks parameters, names and values.
+    fn check(&self, params: &Params) -> Result<(), ParamError>;
+    /// Checks a demo block's text; the error's line counts within `text`.
+    fn check_text(&self, text: &str) -> Result<(), ParamError>;
+    /// The parameters of the next deliberate failure (`f`), if any.
+    fn next_failure(&self, params: &Params) -> Option<Params>;
+    /// Starts every lane and returns their threads. Must not block. The
+    /// parameters must have passed [`Demo::check`].
+    fn start(&self, ctx: DemoCtx, params: &Params) -> Result<Vec<JoinHandle<()>>, ParamError>;
+}
+
+/// A demo: its description and the function that starts it with its typed
+/// parameters. The erasure to [`Demo`] is written once, here.
+pub struct DemoDef<K: Knobs> {
+    pub info: &'static DemoInfo,
+    pub start: fn(DemoCtx, K) -> Vec<JoinHandle<()>>,
+    knobs: PhantomData<fn() -> K>,
+}
+
+impl<K: Knobs> DemoDef<K> {
+    pub const fn new(
+        info: &'static DemoInfo,
+        start: fn(DemoCtx, K) -> Vec<JoinHandle<()>>,
+    ) -> Self {
+        DemoDef {
+            info,
+            start,
+            knobs: PhantomData,
+        }
+    }
+}
+
+impl<K: Knobs> Demo for DemoDef<K> {
+    fn info(&self) -> &'static DemoInfo {
+        self.info
+    }
+
+    fn params(&self) -> Vec<ParamInfo> {
+        params::describe::<K>()
+    }
+
+    fn check(&self, params: &Params) -> Result<(), ParamError> {
+        params.knobs::<K>().map(drop)
+    }
+
+    fn check_text(&self, text: &str) -> Result<(), ParamError> {
+        Params::check_text::<K>(text).map(drop)
+    }
+
+    fn next_failure(&self, params: &Params) -> Option<Params> {
+        let now: K = params.knobs().unwrap_or_default();
+        now.next_failure().map(|k| Params::of(&k))
+    }
+
+    fn start(&self, ctx: DemoCtx, params: &Params) -> Result<Vec<JoinHandle<()>>, ParamError> {
+        let k = params.knobs::<K>()?;
+        Ok((self.start)(ctx, k))
+    }
 }
 
 static DEMOS: &[&dyn Demo] = &[
-    &spinner::SpinnerDemo,
-    &parallel::ParallelDemo,
-    &file_io::FileIoDemo,
-    &callbacks::CallbacksDemo,
-    &io_models::IoModelsDemo,
-    &futures::FuturesDemo,
-    &executor::ExecutorDemo,
+    &spinner::DEMO,
+    &parallel::DEMO,
+    &file_io::DEMO,
+    &callbacks::DEMO,
+    &io_models::DEMO,
+    &futures::DEMO,
+    &executor::DEMO,
 ];
 
 /// Every demo, in the order `concur demo --list` shows them.

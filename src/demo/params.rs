@@ -1,18 +1,57 @@
-//! Demo parameters: from a lesson's demo block (TOML) or the command line.
+//! Demo parameters. A demo declares them once, as a typed struct (its
+//! [`Knobs`]: serde, `deny_unknown_fields`, defaults in `Default`); the
+//! lesson's demo block, `-p NAME=VALUE`, a quiz question and `f` all produce a
+//! [`Params`] table that is checked against that struct, so a bad name or
+//! value is an error with a line, never a silent default.
 
-use std::collections::BTreeMap;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-/// A parameter a demo accepts, for `--help`, validation and the UI.
-#[derive(Debug, Clone, Copy)]
+use crate::i18n::Text;
+
+/// A parameter as `concur demo --list` and the UI show it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ParamInfo {
     pub name: &'static str,
-    pub help: &'static str,
-    pub default: &'static str,
+    pub help: Text,
+    /// The default, as it would be written in a demo block.
+    pub default: String,
 }
 
+/// A demo's parameters, typed. `HELP` names every field once, in order.
+pub trait Knobs: Serialize + DeserializeOwned + Default + Clone + Send + Sync + 'static {
+    const HELP: &'static [(&'static str, Text)];
+
+    /// Range checks the types cannot express.
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// The next deliberate failure for `f` (the last one leads back to a
+    /// clean run); `None` when the demo cannot fail on purpose.
+    fn next_failure(&self) -> Option<Self> {
+        None
+    }
+}
+
+/// Parameters as written (a lesson block, the command line, a quiz), before
+/// a demo checks them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Params {
-    values: BTreeMap<String, String>,
+    table: toml::Table,
+}
+
+/// A parameter problem; `line` counts from 0 within the text it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamError {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for ParamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 impl Params {
@@ -20,8 +59,9 @@ impl Params {
         Self::default()
     }
 
-    pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        self.values.insert(name.into(), value.into());
+    /// Sets a value written as on the command line: `3000`, `true`, `io`.
+    pub fn set(&mut self, name: impl Into<String>, value: &str) {
+        self.table.insert(name.into(), value_of(value));
     }
 
     pub fn with(mut self, name: &str, value: &str) -> Self {
@@ -29,58 +69,43 @@ impl Params {
         self
     }
 
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str)
+    /// The value as text (`3000`, `io`), for titles and tests.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.table.get(name).map(show)
     }
 
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.values.keys().map(String::as_str)
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
     }
 
-    pub fn f64_or(&self, name: &str, default: f64) -> f64 {
-        self.get(name)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
+    /// `name=value` pairs, in name order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, String)> {
+        self.table.iter().map(|(k, v)| (k.as_str(), show(v)))
     }
 
-    pub fn u64_or(&self, name: &str, default: u64) -> u64 {
-        self.get(name)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    }
-
-    pub fn bool_or(&self, name: &str, default: bool) -> bool {
-        match self.get(name) {
-            Some("true" | "1" | "yes" | "on") => true,
-            Some("false" | "0" | "no" | "off") => false,
-            _ => default,
+    /// These parameters with `other`'s on top.
+    pub fn merged(&self, other: &Params) -> Params {
+        let mut table = self.table.clone();
+        for (k, v) in &other.table {
+            table.insert(k.clone(), v.clone());
         }
+        Params { table }
     }
 
-    pub fn str_or<'a>(&'a self, name: &str, default: &'a str) -> &'a str {
-        self.get(name).unwrap_or(default)
+    /// Parses a demo block's body (`key = value` lines, TOML).
+    pub fn from_toml(text: &str) -> Result<Self, ParamError> {
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ParamError {
+            line: e.span().map(|s| line_at(text, s.start)),
+            message: e.message().trim().to_string(),
+        })?;
+        Ok(Params { table })
     }
 
-    /// Parses `key = value` lines (TOML) as written in a lesson's demo block.
-    pub fn from_toml(text: &str) -> Result<Self, String> {
-        let table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| e.message().to_string())?;
-        let mut params = Params::new();
-        for (k, v) in table {
-            let value = match v {
-                toml::Value::String(s) => s,
-                toml::Value::Integer(i) => i.to_string(),
-                toml::Value::Float(f) => f.to_string(),
-                toml::Value::Boolean(b) => b.to_string(),
-                other => return Err(format!("parameter `{k}`: unsupported value {other}")),
-            };
-            params.set(k, value);
-        }
-        Ok(params)
+    pub fn from_table(table: toml::Table) -> Self {
+        Params { table }
     }
 
-    /// Parses a `key=value` command-line argument.
+    /// Parses a `NAME=VALUE` command-line argument.
     pub fn parse_assignment(arg: &str) -> Result<(String, String), String> {
         match arg.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => {
@@ -89,28 +114,161 @@ impl Params {
             _ => Err(format!("expected NAME=VALUE, got `{arg}`")),
         }
     }
+
+    /// The typed parameters of a demo, or what is wrong with these.
+    pub fn knobs<K: Knobs>(&self) -> Result<K, ParamError> {
+        let k: K =
+            toml::Value::Table(self.table.clone())
+                .try_into()
+                .map_err(|e: toml::de::Error| ParamError {
+                    line: None,
+                    message: e.message().trim().to_string(),
+                })?;
+        k.validate().map_err(|message| ParamError {
+            line: None,
+            message,
+        })?;
+        Ok(k)
+    }
+
+    /// Like [`Params::knobs`] on a demo block's text, with the line of the
+    /// problem where there is one.
+    pub fn check_text<K: Knobs>(text: &str) -> Result<K, ParamError> {
+        let k: K = toml::from_str(text).map_err(|e| ParamError {
+            line: e.span().map(|s| line_at(text, s.start)),
+            message: e.message().trim().to_string(),
+        })?;
+        k.validate().map_err(|message| {
+            // A range problem names its parameter first: find its line.
+            let name = message.split([' ', ':', '`']).find(|w| !w.is_empty());
+            let line = name.and_then(|n| {
+                text.lines()
+                    .position(|l| l.trim_start().starts_with(n) && l.contains('='))
+            });
+            ParamError { line, message }
+        })?;
+        Ok(k)
+    }
+
+    pub fn of<K: Knobs>(k: &K) -> Params {
+        match toml::Value::try_from(k) {
+            Ok(toml::Value::Table(table)) => Params { table },
+            _ => Params::default(),
+        }
+    }
+}
+
+/// The parameters of `K`, with their defaults, for `--list` and help.
+pub fn describe<K: Knobs>() -> Vec<ParamInfo> {
+    let defaults = Params::of(&K::default());
+    K::HELP
+        .iter()
+        .map(|(name, help)| ParamInfo {
+            name,
+            help: *help,
+            default: defaults.get(name).unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn line_at(text: &str, byte: usize) -> usize {
+    text.get(..byte.min(text.len()))
+        .map_or(0, |head| head.matches('\n').count())
+}
+
+/// A command-line value as TOML: numbers and booleans typed, anything else
+/// a string (so `-p workload=io` needs no quotes).
+fn value_of(text: &str) -> toml::Value {
+    format!("v = {text}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .filter(|v| !matches!(v, toml::Value::Table(_) | toml::Value::Datetime(_)))
+        .unwrap_or_else(|| toml::Value::String(text.to_string()))
+}
+
+fn show(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde::Deserialize;
+
     use super::*;
 
-    #[test]
-    fn toml_values_become_strings() {
-        let p = Params::from_toml("workload = \"io\"\nfail_step = 2\nforget_check = true").unwrap();
-        assert_eq!(p.get("workload"), Some("io"));
-        assert_eq!(p.u64_or("fail_step", 0), 2);
-        assert!(p.bool_or("forget_check", false));
-        assert!(Params::from_toml("x = [1]").is_err());
-        assert!(Params::from_toml("= 1").is_err());
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    struct K {
+        call_ms: u64,
+        mode: String,
+    }
+
+    impl Default for K {
+        fn default() -> Self {
+            K {
+                call_ms: 3000,
+                mode: "a".into(),
+            }
+        }
+    }
+
+    impl Knobs for K {
+        const HELP: &'static [(&'static str, Text)] = &[
+            ("call_ms", Text::new("ms", "毫秒")),
+            ("mode", Text::new("mode", "模式")),
+        ];
+        fn validate(&self) -> Result<(), String> {
+            if self.call_ms > 10_000 {
+                return Err("call_ms must be at most 10000".into());
+            }
+            Ok(())
+        }
     }
 
     #[test]
-    fn assignments() {
+    fn values_are_typed_and_checked() {
+        let k: K = Params::new().with("call_ms", "500").knobs().unwrap();
+        assert_eq!(k.call_ms, 500);
+        assert_eq!(k.mode, "a");
+        assert!(Params::new().with("call_ms", "fast").knobs::<K>().is_err());
+        assert!(Params::new().with("nosuch", "1").knobs::<K>().is_err());
+        assert!(Params::new().with("call_ms", "20000").knobs::<K>().is_err());
+    }
+
+    #[test]
+    fn block_text_errors_name_their_line() {
+        let e = Params::check_text::<K>("mode = \"b\"\ncall_ms = \"fast\"\n").unwrap_err();
+        assert_eq!(e.line, Some(1), "{e:?}");
+        let e = Params::check_text::<K>("mode = \"b\"\n\ncall_ms = 20000\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e:?}");
+        let e = Params::check_text::<K>("\nbogus = 1\n").unwrap_err();
+        assert_eq!(e.line, Some(1), "{e:?}");
+    }
+
+    #[test]
+    fn defaults_are_written_once() {
+        let d = describe::<K>();
+        assert_eq!(d[0].default, "3000");
+        assert_eq!(d[1].default, "a");
+    }
+
+    #[test]
+    fn command_line_values() {
+        let p = Params::new()
+            .with("a", "1")
+            .with("b", "io")
+            .with("c", "true");
+        assert_eq!(p.get("a").as_deref(), Some("1"));
+        assert_eq!(p.get("b").as_deref(), Some("io"));
         assert_eq!(
             Params::parse_assignment("a=1").unwrap(),
             ("a".to_string(), "1".to_string())
         );
         assert!(Params::parse_assignment("a").is_err());
+        assert!(Params::from_toml("= 1").is_err());
     }
 }

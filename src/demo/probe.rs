@@ -59,12 +59,12 @@ impl LagStats {
 
     /// Sends the final lag figures of the lane.
     pub fn report(&self, sink: &LaneSink) {
-        sink.metric("max_lag_ms", self.max_ms(), Unit::Ms);
+        sink.metric("max_lag_ms", self.max_ms());
     }
 
     /// Sends the p99 too (demos that report it).
     pub fn report_p99(&self, sink: &LaneSink) {
-        sink.metric("p99_lag_ms", self.p99_ms(), Unit::Ms);
+        sink.metric("p99_lag_ms", self.p99_ms());
     }
 }
 
@@ -95,7 +95,7 @@ impl LagProbe {
                 let max = self.stats.max_ms();
                 if max > reported_max {
                     reported_max = max;
-                    self.sink.metric("max_lag_ms", max, Unit::Ms);
+                    self.sink.metric("max_lag_ms", max);
                 }
                 window_max = 0.0;
                 last_report = now;

@@ -7,17 +7,25 @@ use std::time::{Duration, Instant};
 
 use super::cancel::Cancel;
 use super::clock::Clock;
-use super::event::DemoEvent;
+use super::event::{DemoEvent, RunId};
 use super::sink::{self, EventSink, EventStream, Senders};
 use super::view::DemoView;
-use super::{Demo, DemoCtx, Params};
+use super::{Demo, DemoCtx, ParamError, Params};
 
 static NEXT_RUN: AtomicU64 = AtomicU64::new(1);
+
+/// Whether someone watches a run in the app (it may pace itself for them,
+/// and a demo stepped by hand starts paused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Watched {
+    InApp,
+    Headless,
+}
 
 /// A demo that is running. Dropping it stops the demo; its threads are
 /// joined on a reaper thread so the caller never waits.
 pub struct DemoRun {
-    pub run: u64,
+    pub run: RunId,
     cancel: Cancel,
     clock: Clock,
     threads: Vec<JoinHandle<()>>,
@@ -25,42 +33,42 @@ pub struct DemoRun {
 }
 
 impl DemoRun {
-    /// Starts a run nobody steps by hand (`--json`, tests, quiz runs).
-    pub fn start(demo: &dyn Demo, params: Params, scale: f64, senders: Senders) -> DemoRun {
-        Self::start_with(demo, params, scale, senders, false)
-    }
-
-    /// Starts a run; `interactive` when someone watches it in the app (a
-    /// demo that `starts_paused` then waits for `n`).
-    pub fn start_with(
+    /// Starts a run; `watched` when someone watches it in the app (a demo
+    /// that `starts_paused` then waits for `n`), not for `--json`, tests or a
+    /// quiz's predict run.
+    pub fn start(
         demo: &dyn Demo,
-        params: Params,
+        params: &Params,
         scale: f64,
         senders: Senders,
-        interactive: bool,
-    ) -> DemoRun {
-        let run = NEXT_RUN.fetch_add(1, Ordering::Relaxed);
+        watched: Watched,
+    ) -> Result<DemoRun, ParamError> {
+        demo.check(params)?;
+        let run = RunId(NEXT_RUN.fetch_add(1, Ordering::Relaxed));
         let cancel = Cancel::new();
         let clock = Clock::new(scale);
+        let interactive = watched == Watched::InApp;
         if interactive && demo.info().starts_paused {
             clock.set_paused(true);
         }
         let dropped = Arc::new(AtomicU64::new(0));
-        let sink = EventSink::new(senders, run, clock.clone(), dropped.clone());
-        let threads = demo.start(DemoCtx {
-            sink,
-            cancel: cancel.clone(),
-            clock: clock.clone(),
+        let sink = EventSink::new(senders, run, clock.clone(), dropped.clone(), demo.info());
+        let threads = demo.start(
+            DemoCtx {
+                sink,
+                cancel: cancel.clone(),
+                clock: clock.clone(),
+                interactive,
+            },
             params,
-            interactive,
-        });
-        DemoRun {
+        )?;
+        Ok(DemoRun {
             run,
             cancel,
             clock,
             threads,
             dropped,
-        }
+        })
     }
 
     pub fn clock(&self) -> &Clock {
@@ -145,12 +153,12 @@ pub fn run_headless(
     params: Params,
     opts: HeadlessOptions,
     mut on_event: impl FnMut(&DemoView, &DemoEvent),
-) -> Outcome {
+) -> Result<Outcome, ParamError> {
     let (senders, stream) = sink::channels();
-    let mut view = DemoView::new(demo.info(), params.clone(), false);
+    let mut view = DemoView::new(demo.info(), params.clone());
     view.scale = opts.scale;
     let start = Instant::now();
-    let run = DemoRun::start(demo, params, opts.scale, senders);
+    let run = DemoRun::start(demo, &params, opts.scale, senders, Watched::Headless)?;
     view.reset(run.run);
     let deadline = opts
         .seconds
@@ -187,12 +195,12 @@ pub fn run_headless(
     if !completed {
         view.mark_stopped();
     }
-    Outcome {
+    Ok(Outcome {
         view,
         wall: start.elapsed(),
         completed,
         clean_stop,
-    }
+    })
 }
 
 fn drain_events(

@@ -6,8 +6,10 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
+use super::DemoInfo;
 use super::clock::Clock;
-use super::event::{DemoEvent, ErrorReport, EventKind, Metric, Span, Unit};
+use super::event::{DemoEvent, ErrorReport, EventKind, Metric, RunId, Span, Unit};
+use crate::i18n::LocalText;
 
 /// Room for bursts; a UI that falls behind makes lanes drop events, not wait.
 pub const EVENT_CAPACITY: usize = 4096;
@@ -46,19 +48,27 @@ pub struct Senders {
 pub struct EventSink {
     senders: Senders,
     dropped: Arc<AtomicU64>,
-    run: u64,
+    run: RunId,
     start: Instant,
     clock: Clock,
+    info: &'static DemoInfo,
 }
 
 impl EventSink {
-    pub fn new(senders: Senders, run: u64, clock: Clock, dropped: Arc<AtomicU64>) -> Self {
+    pub fn new(
+        senders: Senders,
+        run: RunId,
+        clock: Clock,
+        dropped: Arc<AtomicU64>,
+        info: &'static DemoInfo,
+    ) -> Self {
         EventSink {
             senders,
             dropped,
             run,
             start: Instant::now(),
             clock,
+            info,
         }
     }
 
@@ -116,24 +126,44 @@ impl LaneSink {
         self.send(EventKind::Frame(n))
     }
 
-    pub fn log(&self, line: impl Into<String>) {
+    /// A log line; `tr!` makes one in both languages, `LocalText::same` one
+    /// that is code (a system call, an error chain).
+    pub fn log(&self, line: impl Into<LocalText>) {
         self.send(EventKind::Log(line.into()))
     }
 
-    pub fn status(&self, text: impl Into<String>) {
+    pub fn status(&self, text: impl Into<LocalText>) {
         self.send(EventKind::Status(text.into()))
     }
 
-    pub fn metric(&self, name: &'static str, value: f64, unit: Unit) {
+    /// Reports a figure; its unit is the one the lane declares for it.
+    pub fn metric(&self, name: &'static str, value: f64) {
+        let declared = self
+            .sink
+            .info
+            .lanes
+            .get(self.lane)
+            .and_then(|l| l.metric(name));
+        debug_assert!(
+            declared.is_some(),
+            "demo `{}` lane {} reports `{name}`, which it does not declare",
+            self.sink.info.id,
+            self.lane
+        );
+        let unit = declared.map_or(Unit::Count, |m| m.unit);
         self.send(EventKind::Metric(Metric { name, value, unit }))
     }
 
     pub fn ms(&self, name: &'static str, d: Duration) {
-        self.metric(name, d.as_secs_f64() * 1000.0, Unit::Ms)
+        self.metric(name, d.as_secs_f64() * 1000.0)
     }
 
     pub fn count(&self, name: &'static str, n: u64) {
-        self.metric(name, n as f64, Unit::Count)
+        self.metric(name, n as f64)
+    }
+
+    pub fn flag(&self, name: &'static str, on: bool) {
+        self.metric(name, if on { 1.0 } else { 0.0 })
     }
 
     pub fn lag(&self, lag_ms: f64) {
@@ -152,12 +182,21 @@ impl LaneSink {
         self.send(EventKind::CodeLine(line))
     }
 
-    pub fn knows(&self, pairs: Vec<(String, String)>) {
+    pub fn knows(&self, pairs: Vec<(LocalText, LocalText)>) {
         self.send(EventKind::Knows(pairs))
     }
 
     pub fn done(&self) {
         self.send(EventKind::Done)
+    }
+
+    pub fn stopped(&self) {
+        self.send(EventKind::Stopped)
+    }
+
+    /// The lane waits for its turn (lanes that share the cores one at a time).
+    pub fn waiting(&self) {
+        self.send(EventKind::Waiting)
     }
 
     pub fn failed(&self, report: ErrorReport) {

@@ -7,85 +7,127 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use super::lane::{LaneResult, spawn_async_lane, spawn_lane, thread_name};
 use super::stats::Samples;
 use super::{
-    Cancelled, Demo, DemoCtx, DemoInfo, ErrorReport, LaneCtx, LaneError, LaneInfo, ParamInfo, Unit,
+    Cancelled, DemoCtx, DemoDef, DemoInfo, ErrorReport, Knobs, LaneCtx, LaneError, LaneInfo, Unit,
+    metric,
 };
+use crate::i18n::Text;
+use crate::tr;
 
 const ID: &str = "spinner";
 
 static INFO: DemoInfo = DemoInfo {
     id: ID,
     starts_paused: false,
-    title: "Thread spinner vs coroutine spinner",
-    title_zh: "线程旋转指针 vs 协程旋转指针",
+    title: Text::new(
+        "Thread spinner vs coroutine spinner",
+        "线程旋转指针 vs 协程旋转指针",
+    ),
     lanes: &[
         LaneInfo {
             name: "thread",
-            title: "thread: OS thread + stop flag",
-            title_zh: "thread：操作系统线程 + 停止标志",
-            metrics: &["answer", "ticks", "elapsed_ms", "jitter_p99_ms"],
+            title: Text::new(
+                "thread: OS thread + stop flag",
+                "thread：操作系统线程 + 停止标志",
+            ),
+            metrics: &[
+                metric("answer", Unit::Count),
+                metric("ticks", Unit::Count),
+                metric("elapsed_ms", Unit::Ms),
+                metric("jitter_p99_ms", Unit::Ms),
+            ],
             code: "",
         },
         LaneInfo {
             name: "coroutine",
-            title: "coroutine: tokio task + cancel",
-            title_zh: "coroutine：tokio 任务 + 取消",
+            title: Text::new(
+                "coroutine: tokio task + cancel",
+                "coroutine：tokio 任务 + 取消",
+            ),
             metrics: &[
-                "answer",
-                "ticks",
-                "elapsed_ms",
-                "jitter_p99_ms",
-                "max_lag_ms",
-                "cleanup_ran",
+                metric("answer", Unit::Count),
+                metric("ticks", Unit::Count),
+                metric("elapsed_ms", Unit::Ms),
+                metric("jitter_p99_ms", Unit::Ms),
+                metric("max_lag_ms", Unit::Ms),
+                metric("cleanup_ran", Unit::Flag),
             ],
             code: "",
         },
     ],
-    params: &[
-        ParamInfo {
-            name: "call_ms",
-            help: "length of the slow call, in ms",
-            default: "3000",
-        },
-        ParamInfo {
-            name: "frame_ms",
-            help: "time between spinner frames, in ms",
-            default: "100",
-        },
-    ],
+    failure: None,
 };
 
-pub struct SpinnerDemo;
+/// The spinner's parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Timing {
+    call_ms: u64,
+    frame_ms: u64,
+}
 
-impl Demo for SpinnerDemo {
-    fn info(&self) -> &'static DemoInfo {
-        &INFO
-    }
-
-    fn start(&self, ctx: DemoCtx) -> Vec<JoinHandle<()>> {
-        vec![
-            spawn_lane(ID, "thread", ctx.lane(0), thread_lane),
-            spawn_async_lane(ID, "coroutine", ctx.lane(1), true, |lane, _lag| {
-                coroutine_lane(lane)
-            }),
-        ]
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            call_ms: 3000,
+            frame_ms: 100,
+        }
     }
 }
 
-struct Timing {
-    call: Duration,
-    frame: Duration,
+impl Knobs for Timing {
+    const HELP: &'static [(&'static str, Text)] = &[
+        (
+            "call_ms",
+            Text::new("length of the slow call, in ms", "慢调用的时长（毫秒）"),
+        ),
+        (
+            "frame_ms",
+            Text::new(
+                "time between spinner frames, in ms",
+                "旋转指针两帧之间的时间（毫秒）",
+            ),
+        ),
+    ];
+
+    fn validate(&self) -> Result<(), String> {
+        if !(1..=10_000).contains(&self.frame_ms) {
+            return Err("frame_ms must be between 1 and 10000".into());
+        }
+        if self.call_ms > 600_000 {
+            return Err("call_ms must be at most 600000".into());
+        }
+        Ok(())
+    }
 }
 
 impl Timing {
-    fn of(lane: &LaneCtx) -> Self {
-        Timing {
-            call: Duration::from_millis(lane.params.u64_or("call_ms", 3000)),
-            frame: Duration::from_millis(lane.params.u64_or("frame_ms", 100).max(1)),
-        }
+    fn call(&self) -> Duration {
+        Duration::from_millis(self.call_ms)
     }
+
+    fn frame(&self) -> Duration {
+        Duration::from_millis(self.frame_ms)
+    }
+}
+
+pub static DEMO: DemoDef<Timing> = DemoDef::new(&INFO, start);
+
+fn start(ctx: DemoCtx, timing: Timing) -> Vec<JoinHandle<()>> {
+    let t = timing.clone();
+    [
+        spawn_lane(ID, "thread", ctx.lane(0), move |lane| thread_lane(lane, t)),
+        spawn_async_lane(ID, "coroutine", ctx.lane(1), true, move |lane, _lag| {
+            coroutine_lane(lane, timing)
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 fn ms(d: Duration) -> f64 {
@@ -101,11 +143,11 @@ struct Spun {
 
 fn report(lane: &LaneCtx, answer: u64, spun: &Spun, started: Duration) {
     let sink = &lane.sink;
-    sink.status(format!("Answer: {answer}"));
-    sink.metric("answer", answer as f64, Unit::Count);
+    sink.status(tr!("Answer: {answer}", "答案：{answer}"));
+    sink.count("answer", answer);
     sink.count("ticks", spun.ticks);
     sink.ms("elapsed_ms", lane.clock.now().saturating_sub(started));
-    sink.metric("jitter_p99_ms", spun.lateness.percentile(99.0), Unit::Ms);
+    sink.metric("jitter_p99_ms", spun.lateness.percentile(99.0));
 }
 
 // ---- lane `thread` -------------------------------------------------------
@@ -124,7 +166,10 @@ fn spin_thread(lane: &LaneCtx, frame: Duration, stop: &AtomicBool) -> Result<Spu
         lane.clock.sleep_until_blocking(target, &lane.cancel)?;
         // A thread cannot be stopped from outside: it looks at the flag itself.
         if stop.load(Ordering::SeqCst) {
-            lane.sink.log("spinner thread: saw the flag, stops");
+            lane.sink.log(tr!(
+                "spinner thread: saw the flag, stops",
+                "旋转线程：看到了标志，停下"
+            ));
             return Ok(spun);
         }
         let late = lane.clock.now().saturating_sub(target);
@@ -134,29 +179,34 @@ fn spin_thread(lane: &LaneCtx, frame: Duration, stop: &AtomicBool) -> Result<Spu
     }
 }
 
-fn thread_lane(lane: LaneCtx) -> LaneResult {
-    let timing = Timing::of(&lane);
+fn thread_lane(lane: LaneCtx, timing: Timing) -> LaneResult {
     let started = lane.clock.now();
     let stop = Arc::new(AtomicBool::new(false));
-    lane.sink.log("main: start the spinner thread");
+    lane.sink
+        .log(tr!("main: start the spinner thread", "main：启动旋转线程"));
     let spinner = {
-        let (lane, stop) = (lane.clone(), stop.clone());
+        let (lane, stop, frame) = (lane.clone(), stop.clone(), timing.frame());
         std::thread::Builder::new()
             .name(thread_name(ID, "thread-spin"))
-            .spawn(move || spin_thread(&lane, timing.frame, &stop))?
+            .spawn(move || spin_thread(&lane, frame, &stop))?
     };
-    lane.sink.log(format!(
-        "main: slow_function() blocks for {} ms",
-        timing.call.as_millis()
+    let call_ms = timing.call_ms;
+    lane.sink.log(tr!(
+        "main: slow_function() blocks for {call_ms} ms",
+        "main：slow_function() 阻塞 {call_ms} 毫秒"
     ));
-    let answer = slow_function(&lane, timing.call);
-    lane.sink.log("main: set the stop flag, join the thread");
+    let answer = slow_function(&lane, timing.call());
+    lane.sink.log(tr!(
+        "main: set the stop flag, join the thread",
+        "main：设置停止标志，等待线程结束（join）"
+    ));
     stop.store(true, Ordering::SeqCst);
     let spun = spinner
         .join()
         .map_err(|_| LaneError::Failed(ErrorReport::msg("the spinner thread panicked")))?;
     let (answer, spun) = (answer?, spun?);
-    lane.sink.log("main: spinner thread joined");
+    lane.sink
+        .log(tr!("main: spinner thread joined", "main：旋转线程已结束"));
     report(&lane, answer, &spun, started);
     Ok(())
 }
@@ -179,9 +229,10 @@ struct Cleanup {
 impl Drop for Cleanup {
     fn drop(&mut self) {
         self.ran.store(true, Ordering::SeqCst);
-        self.lane
-            .sink
-            .log("spinner task: dropped at its await, cleanup ran");
+        self.lane.sink.log(tr!(
+            "spinner task: dropped at its await, cleanup ran",
+            "旋转任务：在 await 处被丢弃，清理代码已运行"
+        ));
     }
 }
 
@@ -204,40 +255,42 @@ async fn spin_task(lane: LaneCtx, frame: Duration, spun: Arc<Mutex<Spun>>, ran: 
     }
 }
 
-async fn coroutine_lane(lane: LaneCtx) -> LaneResult {
-    let timing = Timing::of(&lane);
+async fn coroutine_lane(lane: LaneCtx, timing: Timing) -> LaneResult {
     let started = lane.clock.now();
     let spun = Arc::new(Mutex::new(Spun::default()));
     let cleaned = Arc::new(AtomicBool::new(false));
     let spinner = tokio::spawn(spin_task(
         lane.clone(),
-        timing.frame,
+        timing.frame(),
         spun.clone(),
         cleaned.clone(),
     ));
-    lane.sink.log("supervisor: spawned the spinner task");
-    lane.sink.log(format!(
-        "supervisor: await slow_coroutine() ({} ms)",
-        timing.call.as_millis()
+    lane.sink.log(tr!(
+        "supervisor: spawned the spinner task",
+        "supervisor：派生了旋转任务"
     ));
-    let answer = slow_coroutine(&lane, timing.call).await;
-    lane.sink.log("supervisor: cancel the spinner task (abort)");
+    let call_ms = timing.call_ms;
+    lane.sink.log(tr!(
+        "supervisor: await slow_coroutine() ({call_ms} ms)",
+        "supervisor：await slow_coroutine()（{call_ms} 毫秒）"
+    ));
+    let answer = slow_coroutine(&lane, timing.call()).await;
+    lane.sink.log(tr!(
+        "supervisor: cancel the spinner task (abort)",
+        "supervisor：取消旋转任务（abort）"
+    ));
     spinner.abort();
     if let Err(e) = spinner.await
         && e.is_cancelled()
     {
-        lane.sink.log("supervisor: the task reports: cancelled");
+        lane.sink.log(tr!(
+            "supervisor: the task reports: cancelled",
+            "supervisor：任务报告：已取消"
+        ));
     }
     let spun = std::mem::take(&mut *spun.lock().unwrap_or_else(|e| e.into_inner()));
     report(&lane, answer, &spun, started);
-    lane.sink.metric(
-        "cleanup_ran",
-        if cleaned.load(Ordering::SeqCst) {
-            1.0
-        } else {
-            0.0
-        },
-        Unit::Flag,
-    );
+    lane.sink
+        .flag("cleanup_ran", cleaned.load(Ordering::SeqCst));
     Ok(())
 }

@@ -4,16 +4,21 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use super::event::{DemoEvent, ErrorReport, EventKind, Metric, Span};
-use super::{DemoInfo, Params};
+use super::event::{DemoEvent, ErrorReport, EventKind, Metric, RunId, Span};
+use super::{DemoInfo, LaneInfo, Params};
+use crate::i18n::LocalText;
 
-pub const LOG_CAPACITY: usize = 200;
+/// Every line a run logs is kept for the zoomed, scrollable log; this only
+/// bounds a runaway lane.
+pub const LOG_CAPACITY: usize = 5000;
 pub const LAG_CAPACITY: usize = 240;
 pub const SPAN_CAPACITY: usize = 2000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LaneState {
     Idle,
+    /// Started, but waiting its turn.
+    Waiting,
     Running,
     Done,
     Failed,
@@ -22,13 +27,12 @@ pub enum LaneState {
 
 #[derive(Debug, Clone)]
 pub struct LaneView {
-    pub name: &'static str,
-    pub title: &'static str,
+    pub info: &'static LaneInfo,
     pub state: LaneState,
     /// The spinner's last frame number.
     pub frame: Option<u64>,
-    pub status: Option<String>,
-    pub log: VecDeque<String>,
+    pub status: Option<LocalText>,
+    pub log: VecDeque<LocalText>,
     pub metrics: Vec<Metric>,
     /// Recent loop-lag samples (demo ms), oldest first.
     pub lag: VecDeque<f64>,
@@ -38,17 +42,16 @@ pub struct LaneView {
     pub progress: Option<(u64, u64)>,
     pub spans: VecDeque<Span>,
     pub code_line: Option<usize>,
-    pub knows: Vec<(String, String)>,
+    pub knows: Vec<(LocalText, LocalText)>,
     pub error: Option<ErrorReport>,
     /// Demo time of the lane's last event.
     pub last_demo_at: Duration,
 }
 
 impl LaneView {
-    fn new(name: &'static str, title: &'static str) -> Self {
+    fn new(info: &'static LaneInfo) -> Self {
         LaneView {
-            name,
-            title,
+            info,
             state: LaneState::Idle,
             frame: None,
             status: None,
@@ -64,6 +67,10 @@ impl LaneView {
             error: None,
             last_demo_at: Duration::ZERO,
         }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.info.name
     }
 
     pub fn metric(&self, name: &str) -> Option<f64> {
@@ -82,18 +89,28 @@ impl LaneView {
 
     fn apply(&mut self, at: Duration, kind: EventKind) {
         self.last_demo_at = self.last_demo_at.max(at);
-        if self.state == LaneState::Idle {
+        if self.is_finished() {
+            // A lane's end is final: its last figures and log lines (a
+            // cleanup that ran as it was stopped) still land, but a stopped
+            // lane never turns into a done one.
+            match kind {
+                EventKind::Metric(m) => self.set_metric(m),
+                EventKind::Log(line) => push_bounded(&mut self.log, line, LOG_CAPACITY),
+                _ => {}
+            }
+            return;
+        }
+        if matches!(self.state, LaneState::Idle | LaneState::Waiting) {
             self.state = LaneState::Running;
         }
         match kind {
+            EventKind::Waiting => self.state = LaneState::Waiting,
+            EventKind::Stopped => self.state = LaneState::Stopped,
             EventKind::Frame(n) => self.frame = Some(n),
             EventKind::Log(line) => push_bounded(&mut self.log, line, LOG_CAPACITY),
             EventKind::Status(s) => self.status = Some(s),
             EventKind::Progress { done, total } => self.progress = Some((done, total)),
-            EventKind::Metric(m) => match self.metrics.iter_mut().find(|x| x.name == m.name) {
-                Some(slot) => *slot = m,
-                None => self.metrics.push(m),
-            },
+            EventKind::Metric(m) => self.set_metric(m),
             EventKind::Lag(ms) => {
                 self.max_lag_ms = self.max_lag_ms.max(ms);
                 self.last_lag_at = Some(at);
@@ -111,6 +128,15 @@ impl LaneView {
     }
 }
 
+impl LaneView {
+    fn set_metric(&mut self, m: Metric) {
+        match self.metrics.iter_mut().find(|x| x.name == m.name) {
+            Some(slot) => *slot = m,
+            None => self.metrics.push(m),
+        }
+    }
+}
+
 fn push_bounded<T>(ring: &mut VecDeque<T>, item: T, cap: usize) {
     if ring.len() == cap {
         ring.pop_front();
@@ -122,8 +148,8 @@ fn push_bounded<T>(ring: &mut VecDeque<T>, item: T, cap: usize) {
 pub struct DemoView {
     pub info: &'static DemoInfo,
     pub params: Params,
-    /// The run whose events this view shows (0: never started).
-    pub run: u64,
+    /// The run whose events this view shows (`None`: never started).
+    pub run: Option<RunId>,
     pub lanes: Vec<LaneView>,
     /// Events lanes could not send because the UI was behind.
     pub dropped: u64,
@@ -135,26 +161,69 @@ pub struct DemoView {
     pub paused: bool,
     /// With more than two lanes: the two drawn side by side.
     pub shown: [usize; 2],
+    /// One lane drawn over the whole pane (`z`), its log scrollable.
+    pub zoom: Option<usize>,
+    /// Lines scrolled back from the end of the zoomed lane's log.
+    pub log_scroll: usize,
+    /// These are the results of an earlier visit to the step.
+    pub stale: bool,
+    /// Why the last start was refused (bad parameters), if it was.
+    pub refusal: Option<String>,
 }
 
 impl DemoView {
-    pub fn new(info: &'static DemoInfo, params: Params, zh: bool) -> Self {
+    pub fn new(info: &'static DemoInfo, params: Params) -> Self {
         DemoView {
             info,
             params,
-            run: 0,
-            lanes: info
-                .lanes
-                .iter()
-                .map(|l| LaneView::new(l.name, if zh { l.title_zh } else { l.title }))
-                .collect(),
+            run: None,
+            lanes: info.lanes.iter().map(LaneView::new).collect(),
             dropped: 0,
             demo_time: Duration::ZERO,
             wall_time: Duration::ZERO,
             scale: 1.0,
             paused: false,
             shown: [0, 1],
+            zoom: None,
+            log_scroll: 0,
+            stale: false,
+            refusal: None,
         }
+    }
+
+    /// The start was refused: nothing runs, and the pane says why.
+    pub fn refused(&mut self, why: String) {
+        self.run = None;
+        self.refusal = Some(why);
+    }
+
+    /// `z`: zoom the first shown lane, then the next, then back to all.
+    pub fn cycle_zoom(&mut self) {
+        let order: Vec<usize> = if self.lanes.len() > 2 {
+            self.shown.to_vec()
+        } else {
+            (0..self.lanes.len()).collect()
+        };
+        self.zoom = match self.zoom {
+            None => order.first().copied(),
+            Some(z) => order
+                .iter()
+                .position(|i| *i == z)
+                .and_then(|at| order.get(at + 1).copied()),
+        };
+        self.log_scroll = 0;
+    }
+
+    /// Scrolls the zoomed lane's log back (positive) or forward.
+    pub fn scroll_log(&mut self, delta: isize) -> bool {
+        let Some(lane) = self.zoom.and_then(|z| self.lanes.get(z)) else {
+            return false;
+        };
+        let max = lane.log.len().saturating_sub(1);
+        let next = self.log_scroll.saturating_add_signed(delta).min(max);
+        let moved = next != self.log_scroll;
+        self.log_scroll = next;
+        moved
     }
 
     /// Shows lane `i` beside the one picked before it.
@@ -168,12 +237,15 @@ impl DemoView {
     }
 
     /// Clears everything for a new run.
-    pub fn reset(&mut self, run: u64) {
+    pub fn reset(&mut self, run: RunId) {
         for lane in &mut self.lanes {
-            *lane = LaneView::new(lane.name, lane.title);
+            *lane = LaneView::new(lane.info);
         }
-        self.run = run;
+        self.run = Some(run);
         self.dropped = 0;
+        self.log_scroll = 0;
+        self.stale = false;
+        self.refusal = None;
         self.demo_time = Duration::ZERO;
         self.wall_time = Duration::ZERO;
         self.paused = false;
@@ -181,7 +253,7 @@ impl DemoView {
 
     /// Applies one event; returns whether anything visible changed.
     pub fn apply(&mut self, ev: DemoEvent) -> bool {
-        if ev.run != self.run {
+        if Some(ev.run) != self.run {
             return false;
         }
         let Some(lane) = self.lanes.get_mut(ev.lane) else {
@@ -194,7 +266,7 @@ impl DemoView {
     }
 
     pub fn is_running(&self) -> bool {
-        self.run != 0 && self.lanes.iter().any(|l| !l.is_finished())
+        self.run.is_some() && self.lanes.iter().any(|l| !l.is_finished())
     }
 
     pub fn all_finished(&self) -> bool {
@@ -211,6 +283,6 @@ impl DemoView {
     }
 
     pub fn lane(&self, name: &str) -> Option<&LaneView> {
-        self.lanes.iter().find(|l| l.name == name)
+        self.lanes.iter().find(|l| l.info.name == name)
     }
 }

@@ -57,6 +57,11 @@ impl LessonSet {
             .or_else(|| self.quizzes.get(&Lang::En))
     }
 
+    /// How many questions the English quiz has.
+    pub fn question_count(&self) -> usize {
+        self.quizzes.get(&Lang::En).map_or(0, |q| q.questions.len())
+    }
+
     pub fn langs(&self) -> impl Iterator<Item = Lang> + '_ {
         self.by_lang.keys().copied()
     }
@@ -158,6 +163,39 @@ impl Catalog {
 
     pub fn index_of(&self, id: &str) -> Option<usize> {
         self.lessons.iter().position(|l| l.id == id)
+    }
+
+    /// After a reload: a lesson file that is broken now keeps its last good
+    /// version from `old` (its problem stays listed), so an author's typo
+    /// never blanks the lesson on screen.
+    pub fn keep_last_good(&mut self, old: &Catalog) {
+        let broken: Vec<&str> = self.problems.iter().map(|p| p.path.as_str()).collect();
+        let mut kept: Vec<LessonSet> = Vec::new();
+        for set in &old.lessons {
+            for (lang, lesson) in &set.by_lang {
+                if !broken.contains(&lesson.path.as_str()) {
+                    continue;
+                }
+                match self.lessons.iter_mut().find(|s| s.id == set.id) {
+                    Some(fresh) => {
+                        fresh.by_lang.entry(*lang).or_insert_with(|| lesson.clone());
+                    }
+                    None => match kept.iter_mut().find(|s| s.id == set.id) {
+                        Some(k) => {
+                            k.by_lang.insert(*lang, lesson.clone());
+                        }
+                        None => {
+                            let mut k = set.clone();
+                            k.by_lang.retain(|l, _| l == lang);
+                            kept.push(k);
+                        }
+                    },
+                }
+            }
+        }
+        self.lessons.extend(kept);
+        self.lessons
+            .sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.id.cmp(&b.id)));
     }
 }
 

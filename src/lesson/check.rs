@@ -95,23 +95,21 @@ fn check_demos(lesson: &Lesson, problems: &mut Vec<Problem>) {
                 ),
             ));
         }
-        for name in slot.params.names() {
-            if !d.info().params.iter().any(|p| p.name == name) {
-                let known: Vec<&str> = d.info().params.iter().map(|p| p.name).collect();
-                problems.push(Problem::new(
-                    &lesson.path,
-                    slot.line,
-                    format!(
-                        "demo `{}` has no parameter `{name}` (it has: {})",
-                        slot.id,
-                        if known.is_empty() {
-                            "none".into()
-                        } else {
-                            known.join(", ")
-                        }
-                    ),
-                ));
-            }
+        if let Err(e) = d.check_text(&slot.text) {
+            let known: Vec<&str> = d.params().iter().map(|p| p.name).collect();
+            problems.push(Problem::new(
+                &lesson.path,
+                slot.line + 1 + e.line.unwrap_or(0),
+                format!(
+                    "demo `{}` parameters: {e} (its parameters: {})",
+                    slot.id,
+                    if known.is_empty() {
+                        "none".into()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            ));
         }
     }
 }
@@ -207,14 +205,12 @@ fn check_quiz(lesson: &Lesson, quiz: &Quiz, problems: &mut Vec<Problem>) {
                 ),
             ));
         }
-        for name in params.names() {
-            if !d.info().params.iter().any(|p| p.name == name) {
-                problems.push(Problem::new(
-                    &quiz.path,
-                    q.line,
-                    format!("question `{}`: demo `{id}` has no parameter `{name}`", q.id),
-                ));
-            }
+        if let Err(e) = d.check(params) {
+            problems.push(Problem::new(
+                &quiz.path,
+                q.line,
+                format!("question `{}`: demo `{id}` parameters: {e}", q.id),
+            ));
         }
         for (lane, metric) in when.iter().flat_map(|c| c.figures()) {
             match d.info().lane(lane) {
@@ -223,13 +219,13 @@ fn check_quiz(lesson: &Lesson, quiz: &Quiz, problems: &mut Vec<Problem>) {
                     q.line,
                     format!("question `{}`: demo `{id}` has no lane `{lane}`", q.id),
                 )),
-                Some(l) if !l.metrics.contains(&metric) => problems.push(Problem::new(
+                Some(l) if l.metric(metric).is_none() => problems.push(Problem::new(
                     &quiz.path,
                     q.line,
                     format!(
                         "question `{}`: lane `{lane}` of `{id}` reports no `{metric}` (it reports: {})",
                         q.id,
-                        l.metrics.join(", ")
+                        l.metrics.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
                     ),
                 )),
                 Some(_) => {}

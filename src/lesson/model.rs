@@ -2,34 +2,7 @@
 
 use crate::demo::Params;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Lang {
-    En,
-    Zh,
-}
-
-impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Zh];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Zh => "zh",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Lang> {
-        match code {
-            "en" => Some(Lang::En),
-            "zh" => Some(Lang::Zh),
-            _ => None,
-        }
-    }
-
-    pub fn is_zh(self) -> bool {
-        self == Lang::Zh
-    }
-}
+pub use crate::i18n::Lang;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lesson {
@@ -56,6 +29,9 @@ pub struct Step {
 pub struct DemoSlot {
     pub id: String,
     pub params: Params,
+    /// The block's body as written, so `check` can point at a bad value.
+    pub text: String,
+    /// The line of the block's opening fence.
     pub line: usize,
 }
 

@@ -380,7 +380,8 @@ impl Builder<'_> {
             ));
         };
         let params = Params::from_toml(&text).map_err(|e| {
-            Problem::new(self.path, line + 1, format!("demo `{id}` parameters: {e}"))
+            let at = line + 1 + e.line.unwrap_or(0);
+            Problem::new(self.path, at, format!("demo `{id}` parameters: {e}"))
         })?;
         if !self.at_root() {
             return Err(Problem::new(
@@ -406,6 +407,7 @@ impl Builder<'_> {
         step.demo = Some(DemoSlot {
             id: id.to_string(),
             params,
+            text,
             line,
         });
         Ok(())

@@ -4,19 +4,19 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use unicode_width::UnicodeWidthStr;
 
 use super::code_pane::CodePane;
 use super::lag_meter::LagMeter;
+use super::lane_state::{label as state_text, mark as state_mark, style as state_style};
 use super::lane_table::LaneTable;
 use super::theme::Theme;
 use super::timeline::Timeline;
 use super::wrap::truncate;
-use crate::app::strings::Strings;
 use crate::demo::{DemoView, LaneState, LaneView};
+use crate::i18n::Lang;
 
 /// The ring a spinner draws: eight cells clockwise around a 3x3 square.
 const RING: [(u16, u16); 8] = [
@@ -34,43 +34,13 @@ const RING_W: u16 = 6;
 pub struct DemoPane<'a> {
     pub view: &'a DemoView,
     pub theme: &'a Theme,
-    pub strings: &'a Strings,
-    pub zh: bool,
+    pub lang: Lang,
     pub focused: bool,
-}
-
-pub fn state_mark(state: LaneState) -> &'static str {
-    match state {
-        LaneState::Idle => "○",
-        LaneState::Running => "●",
-        LaneState::Done => "✓",
-        LaneState::Failed => "✗",
-        LaneState::Stopped => "■",
-    }
-}
-
-fn state_text(state: LaneState, s: &Strings) -> &'static str {
-    match state {
-        LaneState::Idle => s.idle,
-        LaneState::Running => s.running,
-        LaneState::Done => s.done,
-        LaneState::Failed => s.failed,
-        LaneState::Stopped => s.stopped,
-    }
-}
-
-fn state_style(state: LaneState, t: &Theme) -> Style {
-    match state {
-        LaneState::Idle | LaneState::Stopped => t.muted(),
-        LaneState::Running => t.ok(),
-        LaneState::Done => t.accent(),
-        LaneState::Failed => t.bad(),
-    }
 }
 
 /// The state of the whole run, for the pane's title.
 fn overall(v: &DemoView) -> LaneState {
-    if v.run == 0 {
+    if v.run.is_none() {
         LaneState::Idle
     } else if v.is_running() {
         LaneState::Running
@@ -85,17 +55,13 @@ fn overall(v: &DemoView) -> LaneState {
 
 impl Widget for DemoPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let (t, s, v) = (self.theme, self.strings, self.view);
-        let mut title = format!(
-            " {}: {} · {} ",
-            s.demo,
-            v.info.id,
-            v.info.title_for(self.zh)
-        );
+        let (t, v, lang) = (self.theme, self.view, self.lang);
+        let s = lang.strings();
+        let mut title = format!(" {}: {} · {} ", s.demo, v.info.id, v.info.title.get(lang));
         let params: Vec<String> = v
             .params
-            .names()
-            .filter_map(|n| v.params.get(n).map(|val| format!("{n}={val}")))
+            .pairs()
+            .map(|(n, val)| format!("{n}={val}"))
             .collect();
         if !params.is_empty() {
             title.push_str(&format!("[{}] ", params.join(" ")));
@@ -106,7 +72,7 @@ impl Widget for DemoPane<'_> {
         } else {
             format!("{}x", v.scale)
         };
-        let status = if v.run == 0 {
+        let status = if v.run.is_none() {
             if v.scale == 1.0 {
                 format!(" {} ", s.press_space)
             } else {
@@ -116,17 +82,19 @@ impl Widget for DemoPane<'_> {
             format!(
                 " {} {} {:.1} s · {speed} ",
                 state_mark(state),
-                state_text(state, s),
+                state_text(state, lang),
                 v.demo_time.as_secs_f64(),
             )
         } else {
             // Slowed down: demo time (what the figures use) and wall time.
             format!(
-                " {} {} {:.1} s demo · {:.1} s wall · {speed} ",
+                " {} {} {:.1} s {} · {:.1} s {} · {speed} ",
                 state_mark(state),
-                state_text(state, s),
+                state_text(state, lang),
                 v.demo_time.as_secs_f64(),
+                s.demo_time,
                 v.wall_time.as_secs_f64(),
+                s.wall_time,
             )
         };
         let title_room = area.width.saturating_sub(status.width() as u16 + 2) as usize;
@@ -149,7 +117,11 @@ impl Widget for DemoPane<'_> {
         if v.lanes.is_empty() || inner.height == 0 {
             return;
         }
-        let timeline = Timeline { view: v, theme: t };
+        let timeline = Timeline {
+            view: v,
+            theme: t,
+            lang,
+        };
         let wanted = timeline.height();
         // The timeline gets its rows (plus a border) if the lanes keep at least 6.
         let tl_height = if wanted > 0 {
@@ -165,7 +137,12 @@ impl Widget for DemoPane<'_> {
             let [table, rest] =
                 Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)])
                     .areas(lanes_area);
-            LaneTable { view: v, theme: t }.render(table, buf);
+            LaneTable {
+                view: v,
+                theme: t,
+                lang,
+            }
+            .render(table, buf);
             (v.shown.to_vec(), rest)
         } else {
             ((0..v.lanes.len()).collect(), lanes_area)
@@ -175,10 +152,9 @@ impl Widget for DemoPane<'_> {
             let Some(lane) = v.lanes.get(i) else { continue };
             LanePane {
                 lane,
-                code: v.info.lanes.get(i).map_or("", |l| l.code),
                 view: v,
                 theme: t,
-                strings: s,
+                lang,
             }
             .render(*rect, buf);
         }
@@ -186,7 +162,7 @@ impl Widget for DemoPane<'_> {
             let block = Block::new()
                 .borders(Borders::ALL)
                 .border_style(t.border())
-                .title(Span::styled(" timeline: one row per OS thread ", t.muted()));
+                .title(Span::styled(format!(" {} ", s.timeline_title), t.muted()));
             let inner = block.inner(tl_area);
             block.render(tl_area, buf);
             timeline.render(inner, buf);
@@ -196,22 +172,26 @@ impl Widget for DemoPane<'_> {
 
 struct LanePane<'a> {
     lane: &'a LaneView,
-    code: &'static str,
     view: &'a DemoView,
     theme: &'a Theme,
-    strings: &'a Strings,
+    lang: Lang,
 }
 
 impl Widget for LanePane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let (t, s, lane) = (self.theme, self.strings, self.lane);
-        let mark = format!(" {} {} ", state_mark(lane.state), state_text(lane.state, s));
+        let (t, lane, lang) = (self.theme, self.lane, self.lang);
+        let code = lane.info.code;
+        let mark = format!(
+            " {} {} ",
+            state_mark(lane.state),
+            state_text(lane.state, lang)
+        );
         let block = Block::new()
             .borders(Borders::ALL)
             .border_style(t.border())
             .title(Span::styled(
                 truncate(
-                    &format!(" {} ", lane.title),
+                    &format!(" {} ", lane.info.title.get(lang)),
                     area.width.saturating_sub(mark.width() as u16 + 2) as usize,
                 ),
                 t.strong(),
@@ -236,12 +216,12 @@ impl Widget for LanePane<'_> {
         } else {
             LagMeter::HEIGHT
         });
-        let metrics = metric_rows(lane, inner.width, t);
-        let knows = knows_rows(lane, inner.width, t);
-        let code_h = if self.code.is_empty() {
+        let metrics = metric_rows(lane, inner.width, t, lang);
+        let knows = knows_rows(lane, inner.width, t, lang);
+        let code_h = if code.is_empty() {
             0
         } else {
-            let lines = self.code.lines().count() as u16;
+            let lines = code.lines().count() as u16;
             let rest = (metrics.len() + knows.len()) as u16 + 1;
             let room = inner.height.saturating_sub(drawing + progress + lag + rest);
             take(lines.min(room).max(3))
@@ -281,13 +261,13 @@ impl Widget for LanePane<'_> {
                 lane,
                 now: self.view.demo_time,
                 theme: t,
-                strings: s,
+                lang,
             }
             .render(lag_area, buf);
         }
         if code_h > 0 {
             CodePane {
-                code: self.code,
+                code,
                 current: lane.code_line,
                 theme: t,
             }
@@ -301,7 +281,7 @@ impl Widget for LanePane<'_> {
 
 impl LanePane<'_> {
     fn render_drawing(&self, area: Rect, buf: &mut Buffer) {
-        let (t, lane) = (self.theme, self.lane);
+        let (t, lane, lang) = (self.theme, self.lane, self.lang);
         let text_x = if let Some(frame) = lane.frame {
             let lit = (frame % RING.len() as u64) as usize;
             for (i, (row, col)) in RING.iter().enumerate() {
@@ -328,9 +308,9 @@ impl LanePane<'_> {
         let w = (area.right() - text_x) as usize;
         let status = match (&lane.status, &lane.error) {
             (_, Some(err)) => Line::styled(truncate(&format!("✗ {}", err.message), w), t.bad()),
-            (Some(st), None) => Line::styled(truncate(st, w), t.strong()),
-            (None, None) if self.view.run == 0 => {
-                Line::styled(truncate(self.strings.press_space, w), t.muted())
+            (Some(st), None) => Line::styled(truncate(st.get(lang), w), t.strong()),
+            (None, None) if self.view.run.is_none() => {
+                Line::styled(truncate(lang.strings().press_space, w), t.muted())
             }
             (None, None) => Line::styled("…", t.muted()),
         };
@@ -339,7 +319,8 @@ impl LanePane<'_> {
             && area.height > 1
         {
             let line = format!(
-                "frame {} · {:.1} s",
+                "{} {} · {:.1} s",
+                lang.strings().frame,
                 frame + 1,
                 lane.last_demo_at.as_secs_f64()
             );
@@ -368,7 +349,7 @@ impl LanePane<'_> {
             .rev()
             .take(area.height as usize)
             .rev()
-            .map(|l| Line::styled(truncate(l, w), t.text()))
+            .map(|l| Line::styled(truncate(l.get(self.lang), w), t.text()))
             .collect();
         Paragraph::new(lines).render(area, buf);
     }
@@ -397,7 +378,7 @@ fn render_progress(done: u64, total: u64, t: &Theme, area: Rect, buf: &mut Buffe
 }
 
 /// Measured figures, two to a row when the lane is wide enough.
-fn metric_rows<'a>(lane: &LaneView, width: u16, t: &Theme) -> Vec<Line<'a>> {
+fn metric_rows<'a>(lane: &LaneView, width: u16, t: &Theme, lang: Lang) -> Vec<Line<'a>> {
     let per_row = if width >= 44 { 2 } else { 1 };
     let col = (width as usize / per_row).max(1);
     lane.metrics
@@ -405,7 +386,7 @@ fn metric_rows<'a>(lane: &LaneView, width: u16, t: &Theme) -> Vec<Line<'a>> {
         .map(|chunk| {
             let mut spans = Vec::new();
             for m in chunk {
-                let value = m.unit.format(m.value);
+                let value = m.unit.format(m.value, lang);
                 let pad = col.saturating_sub(m.name.width() + value.width() + 1);
                 spans.push(Span::styled(format!("{} ", m.name), t.muted()));
                 spans.push(Span::styled(value, t.strong()));
@@ -417,13 +398,13 @@ fn metric_rows<'a>(lane: &LaneView, width: u16, t: &Theme) -> Vec<Line<'a>> {
 }
 
 /// What the lane still knows: name = value, one per row.
-fn knows_rows<'a>(lane: &LaneView, width: u16, t: &Theme) -> Vec<Line<'a>> {
+fn knows_rows<'a>(lane: &LaneView, width: u16, t: &Theme, lang: Lang) -> Vec<Line<'a>> {
     let w = width as usize;
     lane.knows
         .iter()
         .map(|(k, v)| {
-            let name = format!("{k} = ");
-            let value = truncate(v, w.saturating_sub(name.width()));
+            let name = format!("{} = ", k.get(lang));
+            let value = truncate(v.get(lang), w.saturating_sub(name.width()));
             Line::from(vec![
                 Span::styled(name, t.emphasis()),
                 Span::styled(value, t.text()),
@@ -435,18 +416,18 @@ fn knows_rows<'a>(lane: &LaneView, width: u16, t: &Theme) -> Vec<Line<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::strings::EN;
-    use crate::demo::{DemoEvent, EventKind, Params};
+    use crate::demo::{DemoEvent, EventKind, Params, RunId};
+    use crate::i18n::LocalText;
     use std::time::Duration;
 
     #[test]
     fn syscall_trace_beside_the_five_model_table() {
         let info = crate::demo::find("io-models").unwrap().info();
-        let mut v = DemoView::new(info, Params::new(), false);
-        v.reset(1);
+        let mut v = DemoView::new(info, Params::new());
+        v.reset(RunId(1));
         let mut ev = |lane, kind| {
             v.apply(DemoEvent {
-                run: 1,
+                run: RunId(1),
                 lane,
                 at: Duration::from_millis(10),
                 demo_at: Duration::from_millis(10),
@@ -459,7 +440,7 @@ mod tests {
             "read(6) = 32",
             "write(6) = 32",
         ] {
-            ev(1, EventKind::Log(line.into()));
+            ev(1, EventKind::Log(LocalText::same(line)));
         }
         for line in [
             "epoll_ctl(ADD, 3) = 0",
@@ -467,7 +448,7 @@ mod tests {
             "read(5) = 32",
             "write(5) = 32",
         ] {
-            ev(2, EventKind::Log(line.into()));
+            ev(2, EventKind::Log(LocalText::same(line)));
         }
         ev(0, EventKind::Done);
         v.show_lane(2);
@@ -475,8 +456,7 @@ mod tests {
         DemoPane {
             view: &v,
             theme: &Theme::mono(),
-            strings: &EN,
-            zh: false,
+            lang: Lang::En,
             focused: true,
         }
         .render(buf.area, &mut buf);

@@ -12,8 +12,8 @@ use ratatui::widgets::Widget;
 use unicode_width::UnicodeWidthStr;
 
 use super::theme::Theme;
-use crate::app::strings::Strings;
 use crate::demo::{LaneState, LaneView};
+use crate::i18n::Lang;
 
 /// Lag at or above this is trouble, drawn in the "bad" style.
 pub const LAG_BAD_MS: f64 = 50.0;
@@ -29,7 +29,7 @@ pub struct LagMeter<'a> {
     /// The demo's current time (the newest event of any lane).
     pub now: Duration,
     pub theme: &'a Theme,
-    pub strings: &'a Strings,
+    pub lang: Lang,
 }
 
 impl LagMeter<'_> {
@@ -70,12 +70,13 @@ impl Widget for LagMeter<'_> {
                 t.ok()
             }
         };
-        let worst_text = format!(" worst {}", fmt_ms(worst));
-        let label = format!("{} ", self.strings.loop_lag);
+        let s = self.lang.strings();
+        let worst_text = format!(" {} {}", s.lag_worst, fmt_ms(worst));
+        let label = format!("{} ", s.loop_lag);
         let first = Rect { height: 1, ..area };
         if let Some(silent) = self.silent_for() {
             let ms = silent.as_secs_f64() * 1000.0;
-            let banner = format!(" ⚠ LOOP BLOCKED · no wake-up for {} ", fmt_ms(ms));
+            let banner = format!(" ⚠ {} {} ", s.loop_blocked, fmt_ms(ms));
             let style = t.bad().add_modifier(Modifier::REVERSED | Modifier::BOLD);
             buf.set_style(first, style);
             buf.set_string(
@@ -139,16 +140,15 @@ pub fn sparkline(samples: &[f64], floor: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::strings::EN;
     use crate::demo::{DemoEvent, DemoView, EventKind};
 
     fn lane_with(lags: &[(u64, f64)], done: bool) -> DemoView {
         let info = crate::demo::find("spinner").unwrap().info();
-        let mut v = DemoView::new(info, Default::default(), false);
-        v.reset(1);
+        let mut v = DemoView::new(info, Default::default());
+        v.reset(crate::demo::RunId(1));
         for (at, ms) in lags {
             v.apply(DemoEvent {
-                run: 1,
+                run: crate::demo::RunId(1),
                 lane: 1,
                 at: Duration::from_millis(*at),
                 demo_at: Duration::from_millis(*at),
@@ -157,7 +157,7 @@ mod tests {
         }
         if done {
             v.apply(DemoEvent {
-                run: 1,
+                run: crate::demo::RunId(1),
                 lane: 1,
                 at: Duration::ZERO,
                 demo_at: Duration::ZERO,
@@ -173,7 +173,7 @@ mod tests {
             lane: &v.lanes[1],
             now: Duration::from_millis(now_ms),
             theme: &Theme::mono(),
-            strings: &EN,
+            lang: Lang::En,
         }
         .render(buf.area, &mut buf);
         (0..2)

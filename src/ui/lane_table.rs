@@ -7,14 +7,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 use unicode_width::UnicodeWidthStr;
 
-use super::demo_pane::state_mark;
+use super::lane_state::mark as state_mark;
 use super::theme::Theme;
 use super::wrap::truncate;
-use crate::demo::{DemoView, Unit};
+use crate::demo::{DemoView, MetricInfo, Unit};
+use crate::i18n::Lang;
 
+/// The lanes as rows, the metrics each lane declares as a column as
+/// columns; a row starts with the number key that shows its lane.
 pub struct LaneTable<'a> {
     pub view: &'a DemoView,
     pub theme: &'a Theme,
+    pub lang: Lang,
 }
 
 /// A figure in a table cell: no units, as short as it can be.
@@ -30,51 +34,54 @@ fn cell(value: f64, unit: Unit) -> String {
 impl Widget for LaneTable<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (v, t) = (self.view, self.theme);
-        let Some(first) = v.info.lanes.first() else {
-            return;
-        };
-        let columns: Vec<&str> = first
-            .metrics
-            .iter()
-            .copied()
-            .filter(|m| *m != "bytes")
-            .collect();
-        let name_w = v.lanes.iter().map(|l| l.name.width()).max().unwrap_or(4) + 2;
+        // Every column some lane declares, in the order first declared.
+        let mut columns: Vec<(&'static str, &'static str)> = Vec::new();
+        for m in v.info.lanes.iter().flat_map(|l| l.metrics) {
+            if let MetricInfo {
+                name,
+                column: Some(label),
+                ..
+            } = m
+                && !columns.iter().any(|(n, _)| n == name)
+            {
+                columns.push((name, label));
+            }
+        }
+        let name_w = v.lanes.iter().map(|l| l.name().width()).max().unwrap_or(4) + 6;
         let widths: Vec<usize> = columns
             .iter()
-            .map(|c| {
+            .map(|(name, label)| {
                 let widest = v
                     .lanes
                     .iter()
-                    .filter_map(|l| l.metrics.iter().find(|m| m.name == *c))
+                    .filter_map(|l| l.metrics.iter().find(|m| m.name == *name))
                     .map(|m| cell(m.value, m.unit).width())
                     .max()
                     .unwrap_or(1);
-                c.replace("_calls", "")
-                    .replace("checksum_ok", "ok")
-                    .width()
-                    .max(widest)
+                label.width().max(widest)
             })
             .collect();
         let mut rows: Vec<Line> = Vec::new();
-        let mut head = vec![Span::styled(format!("{:<name_w$}", ""), t.muted())];
-        for (c, w) in columns.iter().zip(&widths) {
-            let label = c.replace("_calls", "").replace("checksum_ok", "ok");
+        let mut head = vec![Span::styled(
+            format!("{:<name_w$}", lang_lane(self.lang)),
+            t.muted(),
+        )];
+        for ((_, label), w) in columns.iter().zip(&widths) {
             head.push(Span::styled(format!(" {label:>w$}"), t.strong()));
         }
         rows.push(Line::from(head));
         for (i, lane) in v.lanes.iter().enumerate() {
             let shown = v.shown.contains(&i);
-            let mark = format!("{} {}", state_mark(lane.state), lane.name);
+            let mark = format!("{} {} {}", i + 1, state_mark(lane.state), lane.name());
             let mut spans = vec![Span::styled(
                 format!("{:<name_w$}", truncate(&mark, name_w)),
                 if shown { t.accent() } else { t.text() },
             )];
-            for (c, w) in columns.iter().zip(&widths) {
+            for ((name, _), w) in columns.iter().zip(&widths) {
                 let text = lane
                     .metrics
                     .iter()
-                    .find(|m| m.name == *c)
+                    .find(|m| m.name == *name)
                     .map(|m| cell(m.value, m.unit))
                     .unwrap_or_else(|| "·".into());
                 let style = if text == "✗" { t.bad() } else { t.text() };
@@ -88,17 +95,21 @@ impl Widget for LaneTable<'_> {
     }
 }
 
+fn lang_lane(lang: Lang) -> &'static str {
+    lang.strings().lane
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::{DemoEvent, EventKind, Metric, Params};
+    use crate::demo::{DemoEvent, EventKind, Metric, Params, RunId};
     use std::time::Duration;
 
     #[test]
     fn five_models_in_one_table() {
         let info = crate::demo::find("io-models").unwrap().info();
-        let mut v = DemoView::new(info, Params::new(), false);
-        v.reset(1);
+        let mut v = DemoView::new(info, Params::new());
+        v.reset(RunId(1));
         let figures: [(&str, [f64; 4]); 5] = [
             ("blocking", [816.0, 0.0, 9.0, 3.9]),
             ("nonblocking", [371555.0, 370739.0, 1.0, 107.7]),
@@ -115,7 +126,7 @@ mod tests {
                 ("checksum_ok", 1.0, Unit::Flag),
             ] {
                 v.apply(DemoEvent {
-                    run: 1,
+                    run: RunId(1),
                     lane,
                     at: Duration::ZERO,
                     demo_at: Duration::ZERO,
@@ -127,6 +138,7 @@ mod tests {
         LaneTable {
             view: &v,
             theme: &Theme::mono(),
+            lang: Lang::En,
         }
         .render(buf.area, &mut buf);
         insta::assert_snapshot!("five_model_table", crate::ui::test_util::buffer_text(&buf));

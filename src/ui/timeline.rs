@@ -21,6 +21,7 @@ const MAX_LABEL: usize = 16;
 pub struct Timeline<'a> {
     pub view: &'a DemoView,
     pub theme: &'a Theme,
+    pub lang: crate::i18n::Lang,
 }
 
 /// One timeline row: a thread of one lane.
@@ -172,7 +173,12 @@ impl Widget for Timeline<'_> {
         let y = area.y + plot_rows;
         if y < area.bottom() {
             let right = format!("{:.0} ms", end.as_secs_f64() * 1000.0);
-            let legend = "█ running  ▒ blocked  · waiting";
+            let st = self.lang.strings();
+            let legend = format!(
+                "█ {}  ▒ {}  · {}",
+                st.timeline_running, st.timeline_blocked, st.timeline_waiting
+            );
+            let legend = legend.as_str();
             buf.set_string(plot_x, y, "0", t.muted());
             let rx = (plot_x + plot_w).saturating_sub(right.width() as u16);
             buf.set_string(rx, y, &right, t.muted());
@@ -202,11 +208,11 @@ mod tests {
 
     fn view(events: Vec<(usize, EventKind)>) -> DemoView {
         let info = crate::demo::find("spinner").unwrap().info();
-        let mut v = DemoView::new(info, Params::new(), false);
-        v.reset(1);
+        let mut v = DemoView::new(info, Params::new());
+        v.reset(crate::demo::RunId(1));
         for (lane, kind) in events {
             v.apply(DemoEvent {
-                run: 1,
+                run: crate::demo::RunId(1),
                 lane,
                 at: Duration::ZERO,
                 demo_at: Duration::ZERO,
@@ -221,6 +227,7 @@ mod tests {
         Timeline {
             view: v,
             theme: &Theme::mono(),
+            lang: crate::i18n::Lang::En,
         }
         .render(buf.area, &mut buf);
         crate::ui::test_util::buffer_text(&buf)
@@ -276,7 +283,8 @@ mod tests {
         assert_eq!(
             Timeline {
                 view: &v,
-                theme: &Theme::mono()
+                theme: &Theme::mono(),
+                lang: crate::i18n::Lang::En,
             }
             .height(),
             2

@@ -20,7 +20,22 @@ pub fn job(lp: &mut Loop, done: Done) {
     });
 }
 
-// The same job, with one check forgotten in step 2.
+// Step 2's callback forgets the check and uses the data.
+pub fn job_unchecked(lp: &mut Loop, done: Done) {
+    fetch_config(lp, move |lp, config| {
+        let config = match config {
+            Ok(config) => config,
+            Err(e) => return done(lp, Err(e)),
+        };
+        let source = config.source.clone();
+        fetch_data(lp, &source, move |lp, data| {
+            let data = data.unwrap(); // forgot to check
+            save_report(lp, &config, data, move |lp, saved| done(lp, saved));
+        });
+    });
+}
+
+// Step 2's callback checks, but drops the error silently.
 pub fn job_forgetful(lp: &mut Loop, done: Done) {
     fetch_config(lp, move |lp, config| {
         let config = match config {

@@ -4,26 +4,45 @@
 
 mod async_job;
 mod callback_job;
-pub mod cb_loop;
-pub mod services;
+mod cb_loop;
+mod services;
+mod trace;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
 
 use super::lane::{LaneResult, spawn_async_lane, spawn_lane};
-use super::{Demo, DemoCtx, DemoInfo, LaneCtx, LaneInfo, ParamInfo, Unit};
+use super::{
+    DemoCtx, DemoDef, DemoInfo, ErrorReport, Knobs, LaneCtx, LaneInfo, MetricInfo, Unit, metric,
+};
+use crate::i18n::{LocalText, Text};
+use crate::tr;
 use cb_loop::Loop;
-use services::{CbError, Io, Trace};
+use services::{CbError, Io};
+use trace::Trace;
 
 const ID: &str = "callbacks";
-const METRICS: &[&str] = &[
-    "completed",
-    "steps_run",
-    "error_reported",
-    "error_context_depth",
-    "elapsed_ms",
-    "saved",
+const CALLBACK_METRICS: &[MetricInfo] = &[
+    metric("completed", Unit::Flag),
+    metric("steps_run", Unit::Count),
+    metric("error_reported", Unit::Flag),
+    metric("error_context_depth", Unit::Count),
+    metric("elapsed_ms", Unit::Ms),
+    metric("saved", Unit::Flag),
+    metric("lost_exceptions", Unit::Count),
+    metric("timed_out", Unit::Flag),
+];
+const ASYNC_METRICS: &[MetricInfo] = &[
+    metric("completed", Unit::Flag),
+    metric("steps_run", Unit::Count),
+    metric("error_reported", Unit::Flag),
+    metric("error_context_depth", Unit::Count),
+    metric("elapsed_ms", Unit::Ms),
+    metric("saved", Unit::Flag),
 ];
 /// What each lane shows: the very files that run.
 const CALLBACK_CODE: &str = include_str!("callback_job.rs");
@@ -32,82 +51,166 @@ const ASYNC_CODE: &str = include_str!("async_job.rs");
 static INFO: DemoInfo = DemoInfo {
     id: ID,
     starts_paused: false,
-    title: "Callback chains vs async/await",
-    title_zh: "回调链与 async/await",
+    title: Text::new("Callback chains vs async/await", "回调链与 async/await"),
     lanes: &[
         LaneInfo {
             name: "callbacks",
-            title: "callbacks: each step registers the next",
-            title_zh: "callbacks：每一步注册下一步",
-            metrics: METRICS,
+            title: Text::new(
+                "callbacks: each step registers the next",
+                "callbacks：每一步注册下一步",
+            ),
+            metrics: CALLBACK_METRICS,
             code: CALLBACK_CODE,
         },
         LaneInfo {
             name: "async",
-            title: "async: one coroutine, .await and ?",
-            title_zh: "async：一个协程，.await 和 ?",
-            metrics: METRICS,
+            title: Text::new(
+                "async: one coroutine, .await and ?",
+                "async：一个协程，.await 和 ?",
+            ),
+            metrics: ASYNC_METRICS,
             code: ASYNC_CODE,
         },
     ],
-    params: &[
-        ParamInfo {
-            name: "fail_step",
-            help: "make step 1, 2 or 3 fail (0: none)",
-            default: "0",
-        },
-        ParamInfo {
-            name: "forget_check",
-            help: "the callback of step 2 forgets to check for an error",
-            default: "false",
-        },
-    ],
+    failure: Some(Text::new(
+        "demo failure: step 2 fails → a callback forgets the check and crashes → forgets it silently → none",
+        "演示故障：第 2 步失败 → 回调忘了检查并崩溃 → 悄悄忘了检查 → 无",
+    )),
 };
 
-pub struct CallbacksDemo;
+/// How step 2's callback treats an error it is handed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Forget {
+    /// It checks, as it should.
+    #[default]
+    No,
+    /// It uses the value without checking: the callback raises (panics),
+    /// the loop's handler logs it, and the job never finishes.
+    Crash,
+    /// It checks, then drops the error without a word.
+    Silent,
+}
 
-impl Demo for CallbacksDemo {
-    fn info(&self) -> &'static DemoInfo {
-        &INFO
-    }
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Failures {
+    fail_step: u8,
+    forget_check: Forget,
+    timeout_ms: u64,
+}
 
-    fn start(&self, ctx: DemoCtx) -> Vec<JoinHandle<()>> {
-        vec![
-            spawn_lane(ID, "callbacks", ctx.lane(0), callback_lane),
-            spawn_async_lane(ID, "async", ctx.lane(1), false, |lane, _| async_lane(lane)),
-        ]
+impl Default for Failures {
+    fn default() -> Self {
+        Failures {
+            fail_step: 0,
+            forget_check: Forget::No,
+            timeout_ms: 2500,
+        }
     }
 }
 
-fn flag(b: bool) -> f64 {
-    if b { 1.0 } else { 0.0 }
+impl Knobs for Failures {
+    const HELP: &'static [(&'static str, Text)] = &[
+        (
+            "fail_step",
+            Text::new(
+                "make step 1, 2 or 3 fail (0: none)",
+                "让第 1、2 或 3 步失败（0：不失败）",
+            ),
+        ),
+        (
+            "forget_check",
+            Text::new(
+                "step 2's callback: no | crash (uses the value unchecked) | silent (drops the error)",
+                "第 2 步的回调：no | crash（不检查就用）| silent（悄悄丢掉错误）",
+            ),
+        ),
+        (
+            "timeout_ms",
+            Text::new(
+                "how long the callback lane waits for done() before giving up",
+                "回调泳道等待 done() 多久后放弃（毫秒）",
+            ),
+        ),
+    ];
+
+    fn validate(&self) -> Result<(), String> {
+        if self.fail_step > 3 {
+            return Err("fail_step must be 0, 1, 2 or 3".into());
+        }
+        if !(100..=60_000).contains(&self.timeout_ms) {
+            return Err("timeout_ms must be between 100 and 60000".into());
+        }
+        Ok(())
+    }
+
+    fn next_failure(&self) -> Option<Self> {
+        let (fail_step, forget_check) = match (self.fail_step, self.forget_check) {
+            (0, _) => (2, Forget::No),
+            (_, Forget::No) => (2, Forget::Crash),
+            (_, Forget::Crash) => (2, Forget::Silent),
+            (_, Forget::Silent) => (0, Forget::No),
+        };
+        Some(Failures {
+            fail_step,
+            forget_check,
+            ..self.clone()
+        })
+    }
 }
 
-fn report(
-    lane: &LaneCtx,
+pub static DEMO: DemoDef<Failures> = DemoDef::new(&INFO, start);
+
+fn start(ctx: DemoCtx, f: Failures) -> Vec<JoinHandle<()>> {
+    let f2 = f.clone();
+    [
+        spawn_lane(ID, "callbacks", ctx.lane(0), move |lane| {
+            callback_lane(lane, f)
+        }),
+        spawn_async_lane(ID, "async", ctx.lane(1), false, move |lane, _| {
+            async_lane(lane, f2)
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// What a lane found out, reported the same way by both.
+struct Report {
     completed: bool,
     steps: u64,
+    /// The messages in the error's chain (0: no error reached anyone).
     depth: usize,
     saved: bool,
-    started: std::time::Duration,
-) {
-    lane.sink.metric("completed", flag(completed), Unit::Flag);
-    lane.sink.count("steps_run", steps);
-    lane.sink
-        .metric("error_reported", flag(depth > 0), Unit::Flag);
-    lane.sink.count("error_context_depth", depth as u64);
-    lane.sink
-        .ms("elapsed_ms", lane.clock.now().saturating_sub(started));
-    lane.sink.metric("saved", flag(saved), Unit::Flag);
 }
 
-fn callback_lane(lane: LaneCtx) -> LaneResult {
-    let forgetful = lane.params.bool_or("forget_check", false);
-    let function = if forgetful { "job_forgetful" } else { "job" };
+fn report(lane: &LaneCtx, r: &Report, started: Duration) {
+    lane.sink.flag("completed", r.completed);
+    lane.sink.count("steps_run", r.steps);
+    lane.sink.flag("error_reported", r.depth > 0);
+    lane.sink.count("error_context_depth", r.depth as u64);
+    lane.sink
+        .ms("elapsed_ms", lane.clock.now().saturating_sub(started));
+    lane.sink.flag("saved", r.saved);
+}
+
+/// How many messages an error carries: itself and its `source()` chain.
+fn chain_len(e: &(dyn std::error::Error + 'static)) -> usize {
+    1 + ErrorReport::from_error(e).chain.len()
+}
+
+fn callback_lane(lane: LaneCtx, f: Failures) -> LaneResult {
+    let function = match f.forget_check {
+        Forget::No => "job",
+        Forget::Crash => "job_unchecked",
+        Forget::Silent => "job_forgetful",
+    };
     let started = lane.clock.now();
     let mut lp = Loop::new(
         lane.clone(),
-        Trace::new(lane.clone(), CALLBACK_CODE, function),
+        Trace::new(lane.clone(), CALLBACK_CODE, function, f.fail_step),
     );
     let outcome: Rc<RefCell<Option<Result<usize, CbError>>>> = Rc::default();
     let out = outcome.clone();
@@ -117,63 +220,144 @@ fn callback_lane(lane: LaneCtx) -> LaneResult {
             Err(_) => lp.trace.at("Err(e) => return done"),
         }
         *out.borrow_mut() = Some(result);
+        // The job's caller was waiting for this: the loop may stop.
+        lp.stop();
     });
-    if forgetful {
-        callback_job::job_forgetful(&mut lp, done);
-    } else {
-        callback_job::job(&mut lp, done);
+    match f.forget_check {
+        Forget::No => callback_job::job(&mut lp, done),
+        Forget::Crash => callback_job::job_unchecked(&mut lp, done),
+        Forget::Silent => callback_job::job_forgetful(&mut lp, done),
     }
-    lane.sink.log("job() returned; the loop runs the callbacks");
+    // Whoever started the job waits for done(), as `run_until_complete`
+    // waits for a future: with no deadline that wait would never end.
+    let timeout = Duration::from_millis(f.timeout_ms);
+    let gave_up = Rc::new(RefCell::new(false));
+    let g = gave_up.clone();
+    lp.set_timeout(timeout, move |lp| {
+        *g.borrow_mut() = true;
+        lp.stop();
+    });
+    lane.sink.log(tr!(
+        "job() returned; the loop runs the callbacks",
+        "job() 已返回；循环开始运行回调"
+    ));
     lp.run()?;
     let steps = lp.trace.steps;
     let result = outcome.borrow_mut().take();
-    match result {
+    let timed_out = *gave_up.borrow();
+    let r = match result {
         Some(Ok(bytes)) => {
-            lane.sink.status(format!("saved the report: {bytes} bytes"));
-            report(&lane, true, steps, 0, true, started);
+            lane.sink.status(tr!(
+                "saved the report: {bytes} bytes",
+                "报告已保存：{bytes} 字节"
+            ));
+            Report {
+                completed: true,
+                steps,
+                depth: 0,
+                saved: true,
+            }
         }
         Some(Err(e)) => {
-            lane.sink.log(format!("done() got an error value: {e}"));
-            lane.sink
-                .log("  which step? which file? the value does not say");
-            lane.sink
-                .status(format!("error passed along as a value: {e}"));
-            report(&lane, false, steps, 1, false, started);
+            lane.sink.log(tr!(
+                "done() got an error value: {e}",
+                "done() 收到一个错误值：{e}"
+            ));
+            lane.sink.log(tr!(
+                "  which step? which file? the value does not say",
+                "  哪一步？哪个文件？这个值什么也没说"
+            ));
+            lane.sink.status(tr!(
+                "error passed along as a value: {e}",
+                "错误被当作值传了过来：{e}"
+            ));
+            Report {
+                completed: false,
+                steps,
+                depth: chain_len(&e),
+                saved: false,
+            }
         }
         None => {
-            lp.trace.at("// No `else`");
-            lane.sink.log("the loop ran out of callbacks: \"finished\"");
-            lane.sink.log("done() never ran; the error was swallowed");
-            lane.sink.status("finished, but nothing saved and no error");
-            report(&lane, true, steps, 0, false, started);
+            lp.trace.at(match f.forget_check {
+                Forget::Silent => "// No `else`",
+                _ => "data.unwrap()",
+            });
+            let ms = f.timeout_ms;
+            lane.sink.log(tr!(
+                "done() never ran: the job hangs; gave up after {ms} ms",
+                "done() 一直没有运行：任务挂住了；{ms} 毫秒后放弃"
+            ));
+            lane.sink.log(if lp.lost_exceptions > 0 {
+                tr!(
+                    "  the exception only reached the loop's log, nobody waiting",
+                    "  异常只进了循环的日志，等结果的人什么也没收到"
+                )
+            } else {
+                tr!(
+                    "  the error was dropped without a word",
+                    "  错误被悄无声息地丢掉了"
+                )
+            });
+            lane.sink.status(tr!(
+                "hung: nothing saved and no error",
+                "挂住了：什么也没保存，也没有错误"
+            ));
+            Report {
+                completed: false,
+                steps,
+                depth: 0,
+                saved: false,
+            }
         }
-    }
+    };
+    report(&lane, &r, started);
+    lane.sink.count("lost_exceptions", lp.lost_exceptions);
+    lane.sink.flag("timed_out", timed_out);
     Ok(())
 }
 
-async fn async_lane(lane: LaneCtx) -> LaneResult {
+async fn async_lane(lane: LaneCtx, f: Failures) -> LaneResult {
     let started = lane.clock.now();
     let io = Io {
-        trace: RefCell::new(Trace::new(lane.clone(), ASYNC_CODE, "job")),
+        trace: RefCell::new(Trace::new(lane.clone(), ASYNC_CODE, "job", f.fail_step)),
     };
     use anyhow::Context;
     let result = async_job::job(&io).await.context("making the daily report");
     let steps = io.trace.borrow().steps;
-    match result {
+    let r = match result {
         Ok(bytes) => {
             io.trace.borrow().at("Ok(saved)");
-            lane.sink.status(format!("saved the report: {bytes} bytes"));
-            report(&lane, true, steps, 0, true, started);
+            lane.sink.status(tr!(
+                "saved the report: {bytes} bytes",
+                "报告已保存：{bytes} 字节"
+            ));
+            Report {
+                completed: true,
+                steps,
+                depth: 0,
+                saved: true,
+            }
         }
         Err(e) => {
             let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            lane.sink.log(format!("error: {}", chain[0]));
+            lane.sink
+                .log(LocalText::same(format!("error: {}", chain[0])));
             for cause in &chain[1..] {
-                lane.sink.log(format!("  caused by: {cause}"));
+                lane.sink
+                    .log(LocalText::same(format!("  caused by: {cause}")));
             }
-            lane.sink.status(format!("error: {}", chain.join(": ")));
-            report(&lane, false, steps, chain.len(), false, started);
+            lane.sink
+                .status(LocalText::same(format!("error: {}", chain.join(": "))));
+            let depth = chain_len(AsRef::<dyn std::error::Error + 'static>::as_ref(&e));
+            Report {
+                completed: false,
+                steps,
+                depth,
+                saved: false,
+            }
         }
-    }
+    };
+    report(&lane, &r, started);
     Ok(())
 }

@@ -6,7 +6,9 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use super::cb_loop::Loop;
-use crate::demo::LaneCtx;
+use super::trace::Trace;
+use crate::i18n::LocalText;
+use crate::tr;
 
 pub const CONFIG_WAIT: Duration = Duration::from_millis(400);
 pub const DATA_WAIT: Duration = Duration::from_millis(600);
@@ -34,68 +36,11 @@ pub struct ServiceError(pub String);
 
 pub type Done = Box<dyn FnOnce(&mut Loop, Result<usize, CbError>)>;
 
-fn failure(step: u64) -> String {
+fn failure(step: u8) -> String {
     match step {
         1 => "config server: connection refused".into(),
         2 => "HTTP 503 Service Unavailable".into(),
         _ => "disk full".into(),
-    }
-}
-
-/// Where a lane is in its code, which steps ran, what it still knows.
-pub struct Trace {
-    pub lane: LaneCtx,
-    code: &'static str,
-    /// The line shown last: the code runs forward, so search from there.
-    last: std::cell::Cell<usize>,
-    fail_step: u64,
-    pub steps: u64,
-    knows: Vec<(String, String)>,
-}
-
-/// The first line at or after `from` that contains `pattern`.
-pub fn line_of(code: &str, from: usize, pattern: &str) -> Option<usize> {
-    code.lines()
-        .enumerate()
-        .skip(from)
-        .find(|(_, l)| l.contains(pattern))
-        .map(|(i, _)| i)
-}
-
-impl Trace {
-    pub fn new(lane: LaneCtx, code: &'static str, function: &str) -> Trace {
-        let start = line_of(code, 0, &format!("fn {function}(")).unwrap_or(0);
-        let fail_step = lane.params.u64_or("fail_step", 0);
-        Trace {
-            lane,
-            code,
-            last: std::cell::Cell::new(start),
-            fail_step,
-            steps: 0,
-            knows: Vec::new(),
-        }
-    }
-
-    /// Points the code pane at the next line (from the one shown last)
-    /// that contains `pattern`.
-    pub fn at(&self, pattern: &str) {
-        if let Some(line) = line_of(self.code, self.last.get(), pattern) {
-            self.last.set(line);
-            self.lane.sink.code_line(line);
-        }
-    }
-
-    fn step(&mut self, n: u64) -> bool {
-        self.steps = self.steps.max(n);
-        self.fail_step == n
-    }
-
-    pub fn know(&mut self, name: &str, value: String) {
-        match self.knows.iter_mut().find(|(k, _)| k == name) {
-            Some(slot) => slot.1 = value,
-            None => self.knows.push((name.to_string(), value)),
-        }
-        self.lane.sink.knows(self.knows.clone());
     }
 }
 
@@ -104,16 +49,25 @@ impl Trace {
 pub fn fetch_config(lp: &mut Loop, cb: impl FnOnce(&mut Loop, Result<Config, CbError>) + 'static) {
     let fail = lp.trace.step(1);
     lp.trace.at("fetch_config(lp");
-    lp.trace
-        .know("stack", "job() → fetch_config(); returns at once".into());
-    lp.lane
-        .sink
-        .log("fetch_config: request sent, callback registered; back to the loop");
+    lp.trace.know(
+        tr!("stack", "栈"),
+        tr!(
+            "job() → fetch_config(); returns at once",
+            "job() → fetch_config()；立即返回"
+        ),
+    );
+    lp.lane.sink.log(tr!(
+        "fetch_config: request sent, callback registered; back to the loop",
+        "fetch_config：请求已发出，回调已登记；回到循环"
+    ));
     lp.set_timeout(CONFIG_WAIT, move |lp| {
         lp.trace.at("let config = match config");
         lp.trace.know(
-            "stack",
-            "the loop → this callback (job() is long gone)".into(),
+            tr!("stack", "栈"),
+            tr!(
+                "the loop → this callback (job() is long gone)",
+                "循环 → 这个回调（job() 早已返回）"
+            ),
         );
         let result = if fail {
             Err(CbError(failure(1)))
@@ -122,9 +76,10 @@ pub fn fetch_config(lp: &mut Loop, cb: impl FnOnce(&mut Loop, Result<Config, CbE
                 source: "flags.csv".into(),
             })
         };
-        lp.lane
-            .sink
-            .log(format!("loop: config callback runs with {result:?}"));
+        lp.lane.sink.log(tr!(
+            "loop: config callback runs with {result:?}",
+            "loop：配置回调运行，参数是 {result:?}"
+        ));
         cb(lp, result)
     });
 }
@@ -137,22 +92,27 @@ pub fn fetch_data(
     let fail = lp.trace.step(2);
     lp.trace.at("fetch_data(lp");
     lp.trace.know(
-        "carried by hand",
-        "config → moved into the next closure".into(),
+        tr!("carried by hand", "手工携带"),
+        tr!(
+            "config → moved into the next closure",
+            "config → 移进下一个闭包"
+        ),
     );
-    lp.lane.sink.log(format!(
-        "fetch_data({source}): request sent; back to the loop"
+    lp.lane.sink.log(tr!(
+        "fetch_data({source}): request sent; back to the loop",
+        "fetch_data({source})：请求已发出；回到循环"
     ));
     lp.set_timeout(DATA_WAIT, move |lp| {
-        lp.trace.at("Ok(data)");
+        lp.trace.at_any(&["Ok(data)", "data.unwrap()"]);
         let result = if fail {
             Err(CbError(failure(2)))
         } else {
             Ok(Data { rows: 245 })
         };
-        lp.lane
-            .sink
-            .log(format!("loop: data callback runs with {result:?}"));
+        lp.lane.sink.log(tr!(
+            "loop: data callback runs with {result:?}",
+            "loop：数据回调运行，参数是 {result:?}"
+        ));
         cb(lp, result)
     });
 }
@@ -165,16 +125,18 @@ pub fn save_report(
 ) {
     let fail = lp.trace.step(3);
     lp.trace.at("save_report(lp");
+    let (source, rows) = (&config.source, data.rows);
     lp.trace.know(
-        "carried by hand",
-        format!(
-            "config ({}), data ({} rows) → next closure",
-            config.source, data.rows
+        tr!("carried by hand", "手工携带"),
+        tr!(
+            "config ({source}), data ({rows} rows) → next closure",
+            "config（{source}）、data（{rows} 行）→ 下一个闭包"
         ),
     );
-    lp.lane
-        .sink
-        .log("save_report: write started; back to the loop");
+    lp.lane.sink.log(tr!(
+        "save_report: write started; back to the loop",
+        "save_report：开始写入；回到循环"
+    ));
     let bytes = data.rows * 16;
     lp.set_timeout(SAVE_WAIT, move |lp| {
         lp.trace.at("done(lp, saved)");
@@ -204,10 +166,15 @@ impl Io {
             let mut t = self.trace.borrow_mut();
             t.at("io.fetch_config()");
             t.know(
-                "stack",
-                "job() suspended at .await (its frame is kept)".into(),
+                tr!("stack", "栈"),
+                tr!(
+                    "job() suspended at .await (its frame is kept)",
+                    "job() 挂起在 .await（它的栈帧还在）"
+                ),
             );
-            t.lane.sink.log("job: await fetch_config()");
+            t.lane
+                .sink
+                .log(LocalText::same("job: await fetch_config()"));
             t.step(1)
         };
         self.wait(CONFIG_WAIT).await;
@@ -215,7 +182,10 @@ impl Io {
             return Err(ServiceError(failure(1)));
         }
         let mut t = self.trace.borrow_mut();
-        t.know("local config", "{ source: \"flags.csv\" }".into());
+        t.know(
+            tr!("local config", "局部变量 config"),
+            LocalText::same("{ source: \"flags.csv\" }"),
+        );
         Ok(Config {
             source: "flags.csv".into(),
         })
@@ -225,16 +195,19 @@ impl Io {
         let fail = {
             let mut t = self.trace.borrow_mut();
             t.at(".fetch_data(");
-            t.lane.sink.log(format!("job: await fetch_data({source})"));
+            t.lane
+                .sink
+                .log(LocalText::same(format!("job: await fetch_data({source})")));
             t.step(2)
         };
         self.wait(DATA_WAIT).await;
         if fail {
             return Err(ServiceError(failure(2)));
         }
-        self.trace
-            .borrow_mut()
-            .know("local data", "245 rows".into());
+        self.trace.borrow_mut().know(
+            tr!("local data", "局部变量 data"),
+            tr!("245 rows", "245 行"),
+        );
         Ok(Data { rows: 245 })
     }
 
@@ -242,9 +215,10 @@ impl Io {
         let fail = {
             let mut t = self.trace.borrow_mut();
             t.at(".save_report(");
-            t.lane
-                .sink
-                .log(format!("job: await save_report({})", config.source));
+            t.lane.sink.log(LocalText::same(format!(
+                "job: await save_report({})",
+                config.source
+            )));
             t.step(3)
         };
         self.wait(SAVE_WAIT).await;
@@ -252,9 +226,10 @@ impl Io {
             return Err(ServiceError(failure(3)));
         }
         let bytes = data.rows * 16;
-        self.trace
-            .borrow_mut()
-            .know("local saved", format!("{bytes} bytes"));
+        self.trace.borrow_mut().know(
+            tr!("local saved", "局部变量 saved"),
+            tr!("{bytes} bytes", "{bytes} 字节"),
+        );
         Ok(bytes)
     }
 }

@@ -17,6 +17,8 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use super::tasks::{Boxed, Env};
 use super::traced::{note_chain, take_chain};
+use crate::i18n::LocalText;
+use crate::tr;
 
 /// What the leaf futures reach: timers, reactor, the virtual clock.
 #[derive(Default)]
@@ -30,7 +32,7 @@ struct Shared {
     /// The task being polled now (the leaves register for it).
     current: usize,
     /// What each waiting task waits on.
-    waiting: HashMap<usize, String>,
+    waiting: HashMap<usize, LocalText>,
 }
 
 thread_local! {
@@ -87,7 +89,10 @@ impl Future for Sleep {
             let (seq, task) = (s.seq, s.current);
             s.timers.push(Reverse((deadline, seq, task)));
             s.timer_wakers.insert(seq, cx.waker().clone());
-            s.waiting.insert(task, format!("timer @ {deadline} ms"));
+            s.waiting.insert(
+                task,
+                tr!("timer @ {deadline} ms", "定时器 @ {deadline} 毫秒"),
+            );
             Poll::Pending
         })
     }
@@ -122,7 +127,7 @@ impl Future for Readable {
         with_shared(|s| {
             let task = s.current;
             s.reactor.push((self.fd, task, cx.waker().clone()));
-            s.waiting.insert(task, "socket readable".into());
+            s.waiting.insert(task, tr!("socket readable", "套接字可读"));
         });
         Poll::Pending
     }
@@ -164,8 +169,9 @@ pub struct Task {
 /// One step of the executor, as the student sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepInfo {
-    pub what: String,
-    pub woke: String,
+    pub what: LocalText,
+    /// What woke a task in this step, if anything did.
+    pub woke: Option<LocalText>,
     pub chain: String,
 }
 
@@ -260,7 +266,7 @@ impl HandExec {
             Poll::Ready(()) => {
                 task.fut = None;
                 self.tasks_done += 1;
-                format!("poll {name} → Ready: done")
+                tr!("poll {name} → Ready: done", "poll {name} → Ready：完成")
             }
             Poll::Pending => {
                 task.suspensions += 1;
@@ -271,12 +277,16 @@ impl HandExec {
                     .get(&id)
                     .cloned()
                     .unwrap_or_default();
-                format!("poll {name} → Pending, waits on {on}")
+                tr!(
+                    "poll {name} → Pending, waits on {on}",
+                    "poll {name} → Pending，等待{on}";
+                    on
+                )
             }
         };
         StepInfo {
             what,
-            woke: String::new(),
+            woke: None,
             chain,
         }
     }
@@ -294,13 +304,17 @@ impl HandExec {
             return None;
         }
         let names: Vec<&str> = ready.iter().map(|(_, t, _)| self.name(*t)).collect();
-        let woke = format!("reactor: socket readable → {}", names.join(", "));
+        let names = names.join(", ");
+        let woke = tr!(
+            "reactor: socket readable → {names}",
+            "reactor：套接字可读 → {names}"
+        );
         for (_, _, w) in ready {
             w.wake();
         }
         Some(StepInfo {
             what: woke.clone(),
-            woke,
+            woke: Some(woke),
             chain: String::new(),
         })
     }
@@ -318,16 +332,20 @@ impl HandExec {
         if let Some(w) = waker {
             w.wake();
         }
-        let woke = format!("timer @ {deadline} ms fires → {}", self.name(task));
+        let name = self.name(task);
+        let woke = tr!(
+            "timer @ {deadline} ms fires → {name}",
+            "定时器 @ {deadline} 毫秒触发 → {name}"
+        );
         Some(StepInfo {
             what: woke.clone(),
-            woke,
+            woke: Some(woke),
             chain: String::new(),
         })
     }
 
     /// The state for the step view: ready queue, timers, who waits on what.
-    pub fn view(&self, last: &StepInfo) -> Vec<(String, String)> {
+    pub fn view(&self, last: &StepInfo) -> Vec<(LocalText, LocalText)> {
         let s = self.shared.borrow();
         let ready: Vec<&str> = self
             .ready
@@ -343,46 +361,65 @@ impl HandExec {
             .iter()
             .map(|(d, t)| format!("{} @ {d} ms", self.name(*t)))
             .collect();
+        let none = || LocalText::same("—");
         let queued = self.ready.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let mut waiting: Vec<String> = self
+        let mut waiting: Vec<LocalText> = self
             .tasks
             .iter()
             .enumerate()
-            .map(|(i, t)| match (&t.fut, s.waiting.get(&i)) {
-                (None, _) => format!("{} done", t.name),
-                (Some(_), _) if queued.contains(&i) => format!("{}: ready", t.name),
-                (Some(_), Some(on)) => format!("{}: {on}", t.name),
-                (Some(_), None) => format!("{}: ready", t.name),
+            .map(|(i, t)| {
+                let name = t.name;
+                match (&t.fut, s.waiting.get(&i)) {
+                    (None, _) => tr!("{name} done", "{name} 完成"),
+                    (Some(_), _) if queued.contains(&i) => tr!("{name}: ready", "{name}：就绪"),
+                    (Some(_), Some(on)) => tr!("{name}: {on}", "{name}：{on}"; on),
+                    (Some(_), None) => tr!("{name}: ready", "{name}：就绪"),
+                }
             })
             .collect();
         waiting.dedup();
+        let join = |parts: &[LocalText]| LocalText {
+            en: parts
+                .iter()
+                .map(|p| p.en.as_str())
+                .collect::<Vec<_>>()
+                .join(" · "),
+            zh: parts
+                .iter()
+                .map(|p| p.zh.as_str())
+                .collect::<Vec<_>>()
+                .join(" · "),
+        };
+        let steps = self.steps;
         vec![
-            ("step".into(), format!("{} · {}", self.steps, last.what)),
-            ("time".into(), format!("{} ms", s.now_ms)),
-            ("ready queue".into(), format!("[{}]", ready.join(", "))),
+            (tr!("step", "步骤"), {
+                let what = &last.what;
+                tr!("{steps} · {what}", "{steps} · {what}"; what)
+            }),
+            (tr!("time", "时间"), tr!("{} ms", "{} 毫秒", s.now_ms)),
             (
-                "timers".into(),
+                tr!("ready queue", "就绪队列"),
+                LocalText::same(format!("[{}]", ready.join(", "))),
+            ),
+            (
+                tr!("timers", "定时器"),
                 if timers.is_empty() {
-                    "—".into()
+                    none()
                 } else {
-                    timers.join(", ")
+                    LocalText::same(timers.join(", "))
                 },
             ),
-            ("tasks".into(), waiting.join(" · ")),
+            (tr!("tasks", "任务"), join(&waiting)),
             (
-                "woken by".into(),
-                if last.woke.is_empty() {
-                    "—".into()
-                } else {
-                    last.woke.clone()
-                },
+                tr!("woken by", "唤醒者"),
+                last.woke.clone().unwrap_or_else(none),
             ),
             (
-                "await chain".into(),
+                tr!("await chain", "await 链"),
                 if last.chain.is_empty() {
-                    "—".into()
+                    none()
                 } else {
-                    last.chain.clone()
+                    LocalText::same(last.chain.clone())
                 },
             ),
         ]
@@ -411,7 +448,7 @@ mod tests {
                 let rows: Vec<String> = exec
                     .view(&info)
                     .iter()
-                    .map(|(k, v)| format!("{k} = {v}"))
+                    .map(|(k, v)| format!("{} = {}", k.en, v.en))
                     .collect();
                 shots.push(rows.join("\n"));
             }

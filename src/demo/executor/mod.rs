@@ -18,80 +18,108 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
+
 use super::lane::{LaneResult, spawn_async_lane, spawn_lane};
-use super::{Demo, DemoCtx, DemoInfo, LaneCtx, LaneInfo, ParamInfo, Span, SpanState, Unit};
+use super::{DemoCtx, DemoDef, DemoInfo, Knobs, LaneCtx, LaneInfo, Span, SpanState, Unit, metric};
+use crate::i18n::{LocalText, Text};
+use crate::tr;
 use hand::{HandEnv, HandExec};
 use tasks::{Boxed, Env};
+use traced::PollCount;
 
 const ID: &str = "executor";
 
 static INFO: DemoInfo = DemoInfo {
     id: ID,
     starts_paused: true,
-    title: "An event loop, one step at a time",
-    title_zh: "事件循环，一步一步来",
+    title: Text::new("An event loop, one step at a time", "事件循环，一步一步来"),
     lanes: &[
         LaneInfo {
             name: "by-hand",
-            title: "by-hand: a tiny executor (n: one step, .: play)",
-            title_zh: "by-hand：一个小执行器（n：走一步，.：播放）",
+            title: Text::new(
+                "by-hand: a tiny executor (n: one step, .: play)",
+                "by-hand：一个小执行器（n：走一步，.：播放）",
+            ),
             metrics: &[
-                "polls",
-                "wakes",
-                "timer_fires",
-                "tasks_done",
-                "elapsed_ms",
-                "steps",
-                "lazy_polls",
+                metric("polls", Unit::Count),
+                metric("wakes", Unit::Count),
+                metric("timer_fires", Unit::Count),
+                metric("tasks_done", Unit::Count),
+                metric("elapsed_ms", Unit::Ms),
+                metric("steps", Unit::Count),
+                metric("lazy_polls", Unit::Count),
             ],
             code: "",
         },
         LaneInfo {
             name: "tokio",
-            title: "tokio: the same tasks, full speed",
-            title_zh: "tokio：同样的任务，全速运行",
+            title: Text::new(
+                "tokio: the same tasks, full speed",
+                "tokio：同样的任务，全速运行",
+            ),
             metrics: &[
-                "polls",
-                "wakes",
-                "timer_fires",
-                "tasks_done",
-                "elapsed_ms",
-                "lazy_polls",
+                metric("polls", Unit::Count),
+                metric("wakes", Unit::Count),
+                metric("timer_fires", Unit::Count),
+                metric("tasks_done", Unit::Count),
+                metric("elapsed_ms", Unit::Ms),
+                metric("lazy_polls", Unit::Count),
             ],
             code: "",
         },
     ],
-    params: &[ParamInfo {
-        name: "step_ms",
-        help: "while playing (.): time between two steps, in ms",
-        default: "600",
-    }],
+    failure: None,
 };
 
-pub struct ExecutorDemo;
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Pace {
+    step_ms: u64,
+}
 
-impl Demo for ExecutorDemo {
-    fn info(&self) -> &'static DemoInfo {
-        &INFO
-    }
-
-    fn start(&self, ctx: DemoCtx) -> Vec<JoinHandle<()>> {
-        vec![
-            spawn_lane(ID, "by-hand", ctx.lane(0), by_hand_lane),
-            spawn_async_lane(ID, "tokio", ctx.lane(1), false, |lane, _| tokio_lane(lane)),
-        ]
+impl Default for Pace {
+    fn default() -> Self {
+        Pace { step_ms: 600 }
     }
 }
 
-/// A future never polled, with the proof: its poll counter.
-struct Counted {
-    polls: Rc<Cell<u64>>,
-    _inner: Boxed<()>,
+impl Knobs for Pace {
+    const HELP: &'static [(&'static str, Text)] = &[(
+        "step_ms",
+        Text::new(
+            "while playing (.): time between two steps, in ms",
+            "播放（.）时两步之间的时间（毫秒）",
+        ),
+    )];
+
+    fn validate(&self) -> Result<(), String> {
+        if self.step_ms > 10_000 {
+            return Err("step_ms must be at most 10000".into());
+        }
+        Ok(())
+    }
 }
 
+pub static DEMO: DemoDef<Pace> = DemoDef::new(&INFO, start);
+
+fn start(ctx: DemoCtx, pace: Pace) -> Vec<JoinHandle<()>> {
+    [
+        spawn_lane(ID, "by-hand", ctx.lane(0), move |lane| {
+            by_hand_lane(lane, pace)
+        }),
+        spawn_async_lane(ID, "tokio", ctx.lane(1), false, |lane, _| tokio_lane(lane)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Steps the hand executor takes at most: its three tasks need 11, so this
+/// only bounds a bug, never a run.
 const MAX_STEPS: u64 = 200;
 
-fn by_hand_lane(lane: LaneCtx) -> LaneResult {
+fn by_hand_lane(lane: LaneCtx, pace: Pace) -> LaneResult {
     let (a, b) = std::os::unix::net::UnixStream::pair()?;
     b.set_nonblocking(true)?;
     let env = Rc::new(HandEnv {
@@ -100,25 +128,29 @@ fn by_hand_lane(lane: LaneCtx) -> LaneResult {
         said: Default::default(),
     });
     let dyn_env: Rc<dyn Env> = env.clone();
-    // Created, and never awaited or spawned: it will do nothing.
-    let lazy = Counted {
-        polls: Rc::default(),
-        _inner: tasks::lazy(&dyn_env),
-    };
+    // Created, and never awaited or spawned: it will do nothing. Its
+    // counter sees every poll it gets, so the 0 below is measured.
+    let lazy = PollCount::new(tasks::lazy(&dyn_env));
     let mut exec = HandExec::new(tasks::tasks(&dyn_env));
-    let delay = Duration::from_millis(if lane.interactive {
-        lane.params.u64_or("step_ms", 600)
-    } else {
-        0
-    });
+    let delay = Duration::from_millis(if lane.interactive { pace.step_ms } else { 0 });
     if lane.interactive {
-        lane.sink.log("paused: press n for one step, . to play");
+        lane.sink.log(tr!(
+            "paused: press n for one step, . to play",
+            "已暂停：按 n 走一步，按 . 播放"
+        ));
     }
-    lane.sink
-        .log("3 tasks in the ready queue; ticker() #2 never awaited");
+    lane.sink.log(tr!(
+        "3 tasks in the ready queue; ticker() #2 never awaited",
+        "就绪队列里有 3 个任务；ticker() #2 从未被 await"
+    ));
+    let lazy_polls = lazy.polls();
     let never = (
-        "never awaited".to_string(),
-        format!("ticker() #2: {} polls", lazy.polls.get()),
+        tr!("never awaited", "从未 await"),
+        tr!(
+            "ticker() #2: {} polls",
+            "ticker() #2：被 poll {} 次",
+            lazy_polls.get()
+        ),
     );
     while exec.steps < MAX_STEPS {
         lane.cancel.check()?;
@@ -130,9 +162,10 @@ fn by_hand_lane(lane: LaneCtx) -> LaneResult {
             }
         }
         let Some(info) = exec.step() else { break };
-        lane.sink.log(format!("{:>2}. {}", exec.steps, info.what));
+        let (n, what) = (exec.steps, &info.what);
+        lane.sink.log(tr!("{n:>2}. {what}", "{n:>2}. {what}"; what));
         for said in env.said.borrow_mut().drain(..) {
-            lane.sink.log(format!("    {said}"));
+            lane.sink.log(LocalText::same(format!("    {said}")));
         }
         let mut view = exec.view(&info);
         view.push(never.clone());
@@ -140,30 +173,38 @@ fn by_hand_lane(lane: LaneCtx) -> LaneResult {
         lane.sink.progress(exec.tasks_done, exec.tasks.len() as u64);
     }
     for t in &exec.tasks {
-        lane.sink.log(format!(
-            "{}: {} polls, {} suspensions",
-            t.name, t.polls, t.suspensions
-        ));
+        log_counts(&lane, t.name, t.polls, t.suspensions);
     }
-    lane.sink
-        .log(format!("ticker() #2: {} polls", lazy.polls.get()));
+    log_lazy(&lane, lazy_polls.get());
     lane.sink.count("polls", exec.polls);
     lane.sink.count("wakes", exec.wakes());
     lane.sink.count("timer_fires", exec.timer_fires);
     lane.sink.count("tasks_done", exec.tasks_done);
     // The executor's own clock: its timers jump it forward.
-    lane.sink
-        .metric("elapsed_ms", exec.now_ms() as f64, Unit::Ms);
+    lane.sink.metric("elapsed_ms", exec.now_ms() as f64);
     lane.sink.count("steps", exec.steps);
-    lane.sink.count("lazy_polls", lazy.polls.get());
-    lane.sink.status(format!(
-        "{} steps: {} polls, {} wakes, {} timers",
-        exec.steps,
-        exec.polls,
-        exec.wakes(),
-        exec.timer_fires
+    lane.sink.count("lazy_polls", lazy_polls.get());
+    let (steps, polls, wakes, timers) = (exec.steps, exec.polls, exec.wakes(), exec.timer_fires);
+    lane.sink.status(tr!(
+        "{steps} steps: {polls} polls, {wakes} wakes, {timers} timers",
+        "{steps} 步：{polls} 次 poll，{wakes} 次唤醒，{timers} 个定时器"
     ));
+    drop(lazy);
     Ok(())
+}
+
+fn log_counts(lane: &LaneCtx, name: &str, polls: u64, suspensions: u64) {
+    lane.sink.log(tr!(
+        "{name}: {polls} polls, {suspensions} suspensions",
+        "{name}：{polls} 次 poll，{suspensions} 次挂起"
+    ));
+}
+
+fn log_lazy(lane: &LaneCtx, polls: u64) {
+    lane.sink.log(tr!(
+        "ticker() #2: {polls} polls (created, never awaited)",
+        "ticker() #2：{polls} 次 poll（创建了，但从未 await）"
+    ));
 }
 
 // ---- tokio ---------------------------------------------------------------
@@ -206,7 +247,7 @@ impl Env for TokioEnv {
     }
 
     fn say(&self, text: String) {
-        self.lane.sink.log(format!("    {text}"));
+        self.lane.sink.log(LocalText::same(format!("    {text}")));
     }
 }
 
@@ -267,7 +308,7 @@ impl Future for Recorder {
         let verdict = if out.is_ready() { "Ready" } else { "Pending" };
         self.lane
             .sink
-            .log(format!("poll {} → {verdict}", self.name));
+            .log(LocalText::same(format!("poll {} → {verdict}", self.name)));
         out
     }
 }
@@ -281,10 +322,7 @@ async fn tokio_lane(lane: LaneCtx) -> LaneResult {
         timer_fires: fires.clone(),
         lane: lane.clone(),
     });
-    let lazy = Counted {
-        polls: Rc::default(),
-        _inner: tasks::lazy(&env),
-    };
+    let lazy = PollCount::new(tasks::lazy(&env));
     let t0 = Instant::now();
     let wakes = Arc::new(AtomicU64::new(0));
     let mut counts = Vec::new();
@@ -310,21 +348,18 @@ async fn tokio_lane(lane: LaneCtx) -> LaneResult {
     let mut polls = 0;
     for (name, p, s) in &counts {
         polls += p.get();
-        lane.sink.log(format!(
-            "{name}: {} polls, {} suspensions",
-            p.get(),
-            s.get()
-        ));
+        log_counts(&lane, name, p.get(), s.get());
     }
-    lane.sink
-        .log(format!("ticker() #2: {} polls", lazy.polls.get()));
+    log_lazy(&lane, lazy.polls().get());
     lane.sink.count("polls", polls);
     lane.sink.count("wakes", wakes.load(Ordering::Relaxed));
     lane.sink.count("timer_fires", fires.get());
     lane.sink.count("tasks_done", done);
     lane.sink.ms("elapsed_ms", t0.elapsed());
-    lane.sink.count("lazy_polls", lazy.polls.get());
-    lane.sink
-        .status(format!("{done} tasks done: {polls} polls"));
+    lane.sink.count("lazy_polls", lazy.polls().get());
+    lane.sink.status(tr!(
+        "{done} tasks done: {polls} polls",
+        "{done} 个任务完成：{polls} 次 poll"
+    ));
     Ok(())
 }

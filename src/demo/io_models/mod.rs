@@ -13,33 +13,39 @@ use std::thread::JoinHandle;
 
 use super::lane::{LaneResult, spawn_lane, thread_name};
 use super::turns::{HandOver, Turn};
-use super::{Cancelled, Demo, DemoCtx, DemoInfo, LaneCtx, LaneInfo, ParamInfo, Unit};
+use super::{
+    Cancelled, DemoCtx, DemoDef, DemoInfo, LaneCtx, LaneInfo, MetricInfo, Unit, column, metric,
+};
+use crate::i18n::{LocalText, Text};
+use crate::tr;
 use sys::{Counters, Tracer};
-use workload::{Load, expected, tcp_client, udp_client};
+use workload::{Load, LoadKnobs, expected, tcp_client, udp_client};
 
 const ID: &str = "io-models";
-const COMMON: &[&str] = &[
-    "syscalls",
-    "wasted_calls",
-    "wakeups",
-    "threads",
-    "cpu_ms",
-    "wall_ms",
-    "requests",
-    "bytes",
-    "checksum_ok",
-];
 
-const fn lane(
-    name: &'static str,
-    title: &'static str,
-    title_zh: &'static str,
-    metrics: &'static [&'static str],
-) -> LaneInfo {
+/// The figures every model reports; the table shows the ones with a column.
+macro_rules! common_metrics {
+    ($($extra:expr),* $(,)?) => {
+        &[
+            column("syscalls", Unit::Count, "syscalls"),
+            column("wasted_calls", Unit::Count, "wasted"),
+            metric("wakeups", Unit::Count),
+            column("threads", Unit::Count, "threads"),
+            column("cpu_ms", Unit::Ms, "cpu_ms"),
+            metric("wall_ms", Unit::Ms),
+            metric("requests", Unit::Count),
+            metric("bytes", Unit::Bytes),
+            column("checksum_ok", Unit::Flag, "ok"),
+            $($extra),*
+        ]
+    };
+}
+const COMMON: &[MetricInfo] = common_metrics!();
+
+const fn lane(name: &'static str, title: Text, metrics: &'static [MetricInfo]) -> LaneInfo {
     LaneInfo {
         name,
         title,
-        title_zh,
         metrics,
         code: "",
     }
@@ -48,84 +54,57 @@ const fn lane(
 static INFO: DemoInfo = DemoInfo {
     id: ID,
     starts_paused: false,
-    title: "The I/O models, live",
-    title_zh: "I/O 模型，现场运行",
+    title: Text::new("The I/O models, live", "I/O 模型，现场运行"),
     lanes: &[
         lane(
             "blocking",
-            "blocking: a thread per connection",
-            "blocking：每连接一个线程",
+            Text::new(
+                "blocking: a thread per connection",
+                "blocking：每连接一个线程",
+            ),
             COMMON,
         ),
         lane(
             "nonblocking",
-            "nonblocking: one thread polling",
-            "nonblocking：一个线程轮询",
+            Text::new(
+                "nonblocking: one thread polling",
+                "nonblocking：一个线程轮询",
+            ),
             COMMON,
         ),
         lane(
             "epoll",
-            "epoll: one thread in epoll_wait",
-            "epoll：一个线程在 epoll_wait",
+            Text::new(
+                "epoll: one thread in epoll_wait",
+                "epoll：一个线程在 epoll_wait",
+            ),
             COMMON,
         ),
         lane(
             "signal",
-            "signal: SIGIO on a UDP socket",
-            "signal：UDP 套接字上的 SIGIO",
-            &[
-                "syscalls",
-                "wasted_calls",
-                "wakeups",
-                "threads",
-                "cpu_ms",
-                "wall_ms",
-                "requests",
-                "bytes",
-                "checksum_ok",
-                "sigio",
-            ],
+            Text::new(
+                "signal: SIGIO on a UDP socket",
+                "signal：UDP 套接字上的 SIGIO",
+            ),
+            common_metrics!(metric("sigio", Unit::Count)),
         ),
         lane(
             "io-uring",
-            "io-uring: the kernel completes I/O",
-            "io-uring：由内核完成 I/O",
-            &[
-                "syscalls",
-                "wasted_calls",
-                "wakeups",
-                "threads",
-                "cpu_ms",
-                "wall_ms",
-                "requests",
-                "bytes",
-                "checksum_ok",
-                "submissions",
-                "completions",
-                "available",
-            ],
+            Text::new(
+                "io-uring: the kernel completes I/O",
+                "io-uring：由内核完成 I/O",
+            ),
+            common_metrics!(
+                metric("submissions", Unit::Count),
+                metric("completions", Unit::Count),
+                metric("available", Unit::Flag),
+            ),
         ),
     ],
-    params: &[
-        ParamInfo {
-            name: "clients",
-            help: "client connections (K)",
-            default: "8",
-        },
-        ParamInfo {
-            name: "requests",
-            help: "requests per client (M)",
-            default: "50",
-        },
-        ParamInfo {
-            name: "think_ms",
-            help: "a client's pause between requests, in ms",
-            default: "10",
-        },
-    ],
+    failure: None,
 };
 
-pub struct IoModelsDemo;
+pub static DEMO: DemoDef<LoadKnobs> = DemoDef::new(&INFO, start);
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Model {
@@ -144,31 +123,30 @@ const MODELS: [Model; 5] = [
     Model::IoUring,
 ];
 
-impl Demo for IoModelsDemo {
-    fn info(&self) -> &'static DemoInfo {
-        &INFO
+fn start(ctx: DemoCtx, knobs: LoadKnobs) -> Vec<JoinHandle<()>> {
+    let load = Load::from(&knobs);
+    // The models take turns, so none competes with another for the cores.
+    let mut previous: Option<Arc<Turn>> = None;
+    let mut threads = Vec::new();
+    for (i, model) in MODELS.into_iter().enumerate() {
+        let mine = Arc::new(Turn::default());
+        let hand_over = HandOver(mine.clone());
+        let wait_for = previous.replace(mine);
+        let name = INFO.lanes[i].name;
+        threads.extend(spawn_lane(ID, name, ctx.lane(i), move |lane| {
+            let _turn = hand_over;
+            if let Some(prev) = wait_for {
+                lane.sink.waiting();
+                lane.sink.log(tr!(
+                    "waits its turn: one model at a time",
+                    "等待轮到自己：一次只跑一个模型"
+                ));
+                prev.wait(&lane)?;
+            }
+            model_lane(lane, model, load)
+        }));
     }
-
-    fn start(&self, ctx: DemoCtx) -> Vec<JoinHandle<()>> {
-        // The models take turns, so none competes with another for the cores.
-        let mut previous: Option<Arc<Turn>> = None;
-        let mut threads = Vec::new();
-        for (i, model) in MODELS.into_iter().enumerate() {
-            let mine = Arc::new(Turn::default());
-            let hand_over = HandOver(mine.clone());
-            let wait_for = previous.replace(mine);
-            let name = INFO.lanes[i].name;
-            threads.push(spawn_lane(ID, name, ctx.lane(i), move |lane| {
-                let _turn = hand_over;
-                if let Some(prev) = wait_for {
-                    lane.sink.log("waits its turn: one model at a time");
-                    prev.wait(&lane)?;
-                }
-                model_lane(lane, model)
-            }));
-        }
-        threads
-    }
+    threads
 }
 
 /// Runs `server` while K clients load it; the clients' checksum.
@@ -203,15 +181,15 @@ fn with_clients(
     served.map(|()| sum)
 }
 
-fn model_lane(lane: LaneCtx, model: Model) -> LaneResult {
-    let load = Load::of(&lane);
+fn model_lane(lane: LaneCtx, model: Model, load: Load) -> LaneResult {
     let counters = Counters::default();
     let tracer = Tracer::default();
     let (c, t) = (&counters, &tracer);
     let started = lane.clock.now();
-    lane.sink.log(format!(
-        "{} clients x {} requests on 127.0.0.1",
-        load.clients, load.requests
+    let (clients, requests) = (load.clients, load.requests);
+    lane.sink.log(tr!(
+        "{clients} clients x {requests} requests on 127.0.0.1",
+        "{clients} 个客户端 x 每个 {requests} 个请求，在 127.0.0.1 上"
     ));
     let checksum = match model {
         Model::Signal => {
@@ -227,13 +205,16 @@ fn model_lane(lane: LaneCtx, model: Model) -> LaneResult {
             if model == Model::IoUring {
                 // Ask for a ring before any client connects: it may be refused.
                 if let Err(e) = io_uring::IoUring::new(4) {
-                    lane.sink.log(format!("io_uring_setup(4) = -1: {e}"));
                     lane.sink
-                        .status(format!("io_uring is not available here: {e}"));
-                    lane.sink.metric("available", 0.0, Unit::Flag);
+                        .log(LocalText::same(format!("io_uring_setup(4) = -1: {e}")));
+                    lane.sink.status(tr!(
+                        "io_uring is not available here: {e}",
+                        "这里用不了 io_uring：{e}"
+                    ));
+                    lane.sink.flag("available", false);
                     return Ok(());
                 }
-                lane.sink.metric("available", 1.0, Unit::Flag);
+                lane.sink.flag("available", true);
             }
             let mut refused = None;
             let sum = with_clients(addr, false, load, &lane, || match model {
@@ -249,8 +230,9 @@ fn model_lane(lane: LaneCtx, model: Model) -> LaneResult {
                 },
             })?;
             if let Some(e) = refused {
-                lane.sink.log(e.clone());
-                lane.sink.status(format!("io_uring failed: {e}"));
+                lane.sink.log(LocalText::same(e.clone()));
+                lane.sink
+                    .status(tr!("io_uring failed: {e}", "io_uring 失败：{e}"));
             }
             sum
         }
@@ -261,14 +243,12 @@ fn model_lane(lane: LaneCtx, model: Model) -> LaneResult {
     lane.sink.count("wasted_calls", get(&c.wasted));
     lane.sink.count("wakeups", get(&c.wakeups));
     lane.sink.count("threads", get(&c.threads));
-    lane.sink
-        .metric("cpu_ms", get(&c.cpu_ns) as f64 / 1e6, Unit::Ms);
+    lane.sink.metric("cpu_ms", get(&c.cpu_ns) as f64 / 1e6);
     lane.sink
         .ms("wall_ms", lane.clock.now().saturating_sub(started));
     lane.sink.count("requests", get(&c.requests));
-    lane.sink.metric("bytes", get(&c.bytes) as f64, Unit::Bytes);
-    lane.sink
-        .metric("checksum_ok", if ok { 1.0 } else { 0.0 }, Unit::Flag);
+    lane.sink.metric("bytes", get(&c.bytes) as f64);
+    lane.sink.flag("checksum_ok", ok);
     match model {
         Model::Signal => lane.sink.count("sigio", get(&c.sigio)),
         Model::IoUring => {
@@ -278,14 +258,16 @@ fn model_lane(lane: LaneCtx, model: Model) -> LaneResult {
         _ => {}
     }
     let calls = get(&c.syscalls).max(1);
-    lane.sink.status(format!(
-        "{} requests · {} thread{} · {:.0}% of {} calls wasted{}",
-        get(&c.requests),
-        get(&c.threads),
-        if get(&c.threads) == 1 { "" } else { "s" },
-        100.0 * get(&c.wasted) as f64 / calls as f64,
-        calls,
-        if ok { "" } else { " · CHECKSUM MISMATCH" }
-    ));
+    let (requests, threads) = (get(&c.requests), get(&c.threads));
+    let wasted = 100.0 * get(&c.wasted) as f64 / calls as f64;
+    let mut status = tr!(
+        "{requests} requests · {threads} thread(s) · {wasted:.0}% of {calls} calls wasted",
+        "{requests} 个请求 · {threads} 个线程 · {calls} 次调用中 {wasted:.0}% 白费"
+    );
+    if !ok {
+        status.en.push_str(" · CHECKSUM MISMATCH");
+        status.zh.push_str(" · 校验和不符");
+    }
+    lane.sink.status(status);
     Ok(())
 }

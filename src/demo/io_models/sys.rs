@@ -79,16 +79,7 @@ pub fn errno_name(e: i32) -> &'static str {
     }
 }
 
-/// The CPU time the calling thread has used.
-pub fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: writes into the timespec we own.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
+pub use crate::demo::cpu::thread_cpu;
 
 impl<'a> Sys<'a> {
     pub fn new(c: &'a Counters, tracer: &'a Tracer, lane: &crate::demo::LaneCtx) -> Sys<'a> {
@@ -111,7 +102,11 @@ impl<'a> Sys<'a> {
         let now = self.clock.now();
         if now.saturating_sub(t.window_start) >= TRACE_WINDOW {
             if t.hidden > 0 {
-                self.sink.log(format!("  … and {} more calls", t.hidden));
+                let more = t.hidden;
+                self.sink.log(crate::tr!(
+                    "  … and {more} more calls",
+                    "  ……还有 {more} 次调用"
+                ));
             }
             t.window_start = now;
             t.shown = 0;
@@ -124,7 +119,7 @@ impl<'a> Sys<'a> {
             } else {
                 format!("{call} = {ret}")
             };
-            self.sink.log(line);
+            self.sink.log(crate::i18n::LocalText::same(line));
         } else {
             t.hidden += 1;
         }

@@ -1,6 +1,10 @@
 //! The load: K clients, each sending M short requests with a little think
 //! time between them, checking every reply. The same for every model.
 
+use serde::{Deserialize, Serialize};
+
+use crate::demo::Knobs;
+use crate::i18n::Text;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -53,12 +57,64 @@ pub struct Load {
     pub think: Duration,
 }
 
-impl Load {
-    pub fn of(lane: &LaneCtx) -> Load {
+/// The load as written in a lesson or on the command line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoadKnobs {
+    clients: u64,
+    requests: u64,
+    think_ms: u64,
+}
+
+impl Default for LoadKnobs {
+    fn default() -> Self {
+        LoadKnobs {
+            clients: 8,
+            requests: 50,
+            think_ms: 10,
+        }
+    }
+}
+
+impl Knobs for LoadKnobs {
+    const HELP: &'static [(&'static str, Text)] = &[
+        (
+            "clients",
+            Text::new("client connections (K)", "客户端连接数（K）"),
+        ),
+        (
+            "requests",
+            Text::new("requests per client (M)", "每个客户端的请求数（M）"),
+        ),
+        (
+            "think_ms",
+            Text::new(
+                "a client's pause between requests, in ms",
+                "客户端两次请求之间的停顿（毫秒）",
+            ),
+        ),
+    ];
+
+    fn validate(&self) -> Result<(), String> {
+        if !(1..=64).contains(&self.clients) {
+            return Err("clients must be between 1 and 64".into());
+        }
+        if !(1..=10_000).contains(&self.requests) {
+            return Err("requests must be between 1 and 10000".into());
+        }
+        if self.think_ms > 1000 {
+            return Err("think_ms must be at most 1000".into());
+        }
+        Ok(())
+    }
+}
+
+impl From<&LoadKnobs> for Load {
+    fn from(k: &LoadKnobs) -> Load {
         Load {
-            clients: lane.params.u64_or("clients", 8).clamp(1, 64) as usize,
-            requests: lane.params.u64_or("requests", 50).clamp(1, 10_000) as usize,
-            think: Duration::from_millis(lane.params.u64_or("think_ms", 10).min(1000)),
+            clients: k.clients as usize,
+            requests: k.requests as usize,
+            think: Duration::from_millis(k.think_ms),
         }
     }
 }

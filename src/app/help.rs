@@ -1,25 +1,33 @@
 //! The help overlay: every key of the current screen, from the keymap.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use super::theme::Theme;
-use crate::app::keys::{Context, listed};
-use crate::app::strings::Strings;
-use crate::lesson::Lang;
+use super::keys::{Context, listed};
+use crate::i18n::Lang;
+use crate::ui::theme::Theme;
 
-pub fn render(ctx: Context, lang: Lang, s: &Strings, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let bindings: Vec<_> = listed(ctx).collect();
-    let key_w = bindings.iter().map(|b| b.label.width()).max().unwrap_or(0);
+/// `with_failure`: the demo on screen can fail on purpose, so `f` is listed.
+pub fn render(
+    ctx: Context,
+    with_failure: bool,
+    lang: Lang,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let s = lang.strings();
+    let bindings: Vec<_> = listed(ctx, with_failure).collect();
+    let key_w = bindings.iter().map(|b| b.help.0.width()).max().unwrap_or(0);
     let mut lines: Vec<Line> = bindings
         .iter()
         .map(|b| {
             Line::from(vec![
-                Span::styled(format!(" {:<key_w$}  ", b.label), theme.key()),
-                Span::styled(b.describe(lang).to_string(), theme.text()),
+                Span::styled(format!(" {:<key_w$}  ", b.help.0), theme.key()),
+                Span::styled(b.help.1.get(lang).to_string(), theme.text()),
             ])
         })
         .collect();
@@ -32,12 +40,7 @@ pub fn render(ctx: Context, lang: Lang, s: &Strings, theme: &Theme, area: Rect, 
         .unwrap_or(20)
         .min(area.width);
     let height = (lines.len() as u16 + 2).min(area.height);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(popup);
+    let popup = area.centered(Constraint::Length(width), Constraint::Length(height));
     Clear.render(popup, buf);
     let block = Block::new()
         .borders(Borders::ALL)
