@@ -227,12 +227,8 @@ async fn file_lane(lane: LaneCtx, lag: LagStats, executor: bool) -> LaneResult {
     let mb = lane.params.u64_or("file_mb", 192).clamp(1, 4096) as usize;
     let files = lane.params.u64_or("files", 3).clamp(1, 20) as usize;
     // Shared with blocking tasks: the directory goes when the last user is done.
-    let dir = Arc::new(
-        tempfile::Builder::new()
-            .prefix("concur-file-io-")
-            .tempdir()
-            .map_err(failed)?,
-    );
+    // Named with our pid, so a later run can sweep it if we are killed.
+    let dir = Arc::new(crate::tempfiles::demo_dir(ID).map_err(failed)?);
     let ticks = Arc::new(AtomicU64::new(0));
     let spinner = tokio::task::spawn_local(spin(lane.clone(), ticks.clone()));
     let started = lane.clock.now();
