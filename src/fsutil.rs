@@ -44,7 +44,7 @@ fn kind_of(meta: &Metadata) -> &'static str {
     } else if t.is_symlink() {
         "a symlink"
     } else {
-        "not a regular file"
+        "an unusual kind of file"
     }
 }
 
