@@ -11,5 +11,6 @@ pub mod problem;
 pub mod progress;
 pub mod quiz;
 pub mod record;
+pub mod tempfiles;
 pub mod terminal;
 pub mod ui;

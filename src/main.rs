@@ -246,7 +246,7 @@ fn list(catalog: &Catalog, json: bool) -> anyhow::Result<ExitCode> {
 fn show_progress(catalog: &Catalog, json: bool, reset: bool) -> anyhow::Result<ExitCode> {
     let dir =
         progress::default_dir().context("no data directory ($XDG_DATA_HOME or ~/.local/share)")?;
-    let mut store = Store::in_dir(&dir);
+    let store = Store::in_dir(&dir);
     let path = dir.join(progress::FILE_NAME);
     if reset {
         match store
@@ -261,7 +261,8 @@ fn show_progress(catalog: &Catalog, json: bool, reset: bool) -> anyhow::Result<E
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let (p, warnings) = store.load();
+    // A report only reads: a corrupt file is named, not moved aside.
+    let (p, warnings) = store.peek();
     for w in &warnings {
         eprintln!("warning: {w}");
     }

@@ -7,10 +7,58 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::fsutil::{aside_path, write_atomic};
+use crate::fsutil::{
+    aside_path, line_at, read_state_file, sweep_stale_writes, write_atomic, write_target,
+};
 
 pub const FILE_NAME: &str = "progress.json";
 const VERSION: u32 = 1;
+/// Far more than any progress file concur writes (a few KiB): a bigger file
+/// is not one of ours, and is set aside rather than read into memory.
+const MAX_LEN: u64 = 16 << 20;
+
+/// What reading the progress file found.
+enum Read {
+    Missing,
+    Good(Progress),
+    /// Not JSON, not UTF-8, the wrong shape, or far too big: set aside.
+    Corrupt {
+        line: usize,
+        why: String,
+    },
+    /// Not a regular file, a symlink loop, no permission: left alone.
+    Unreadable(std::io::Error),
+}
+
+fn read(path: &Path) -> Read {
+    let bytes = match read_state_file(path, MAX_LEN) {
+        Ok(None) => return Read::Missing,
+        Ok(Some(b)) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+            return Read::Corrupt {
+                line: 1,
+                why: e.to_string(),
+            };
+        }
+        Err(e) => return Read::Unreadable(e),
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return Read::Corrupt {
+                line: line_at(&bytes, e.valid_up_to()),
+                why: format!("not UTF-8 text at byte {}", e.valid_up_to()),
+            };
+        }
+    };
+    match serde_json::from_str::<Progress>(text) {
+        Ok(p) => Read::Good(p),
+        Err(e) => Read::Corrupt {
+            line: e.line(),
+            why: e.to_string(),
+        },
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
@@ -158,7 +206,10 @@ impl Store {
     }
 
     /// Reads progress. Problems come back as warnings for the user; a
-    /// corrupt file is renamed aside so the next save cannot destroy it.
+    /// corrupt file is renamed aside so the next save cannot destroy it, and
+    /// a file that cannot be read at all (a FIFO, a directory, a symlink
+    /// loop, no permission) turns saving off for this session. Temp files a
+    /// killed run left beside the file are removed first.
     pub fn load(&mut self) -> (Progress, Vec<String>) {
         let Some(path) = self.path.clone() else {
             return (
@@ -166,67 +217,103 @@ impl Store {
                 vec!["no data directory: progress is not saved".into()],
             );
         };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return (Progress::default(), vec![]);
-            }
-            Err(e) => {
-                // Unreadable: keep away from it for this session.
+        let mut warnings = Vec::new();
+        let swept = sweep_stale_writes(&path);
+        if !swept.is_empty() {
+            warnings.push(format!(
+                "removed {} temp file{} left by a save that was cut short: {}",
+                swept.len(),
+                if swept.len() == 1 { "" } else { "s" },
+                swept
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let progress = match read(&path) {
+            Read::Missing => Progress::default(),
+            Read::Good(p) => p,
+            Read::Unreadable(e) => {
+                // Keep away from it for this session.
                 self.path = None;
-                return (
-                    Progress::default(),
-                    vec![format!(
-                        "cannot read {}: {e}; progress will not be saved this time",
-                        path.display()
-                    )],
-                );
+                warnings.push(format!(
+                    "cannot read {}: {e}; progress will not be saved this time",
+                    path.display()
+                ));
+                Progress::default()
             }
-        };
-        match serde_json::from_str::<Progress>(&text) {
-            Ok(p) => (p, vec![]),
-            Err(e) => {
-                let aside = aside_path(&path, "corrupt");
-                match std::fs::rename(&path, &aside) {
-                    Ok(()) => (
-                        Progress::default(),
-                        vec![format!(
-                            "{}:{}: progress file is corrupt ({e}); moved it to {} and started afresh",
-                            path.display(),
-                            e.line(),
-                            aside.display()
-                        )],
-                    ),
+            Read::Corrupt { line, why } => {
+                // Through a symlink, the file at its end is set aside (in its
+                // own folder), so the link stays and the next save goes
+                // through it to a fresh file.
+                let moved = write_target(&path).and_then(|target| {
+                    let aside = aside_path(&target, "corrupt");
+                    std::fs::rename(&target, &aside).map(|()| aside)
+                });
+                match moved {
+                    Ok(aside) => warnings.push(format!(
+                        "{}:{line}: progress file is corrupt ({why}); moved it to {} and started afresh",
+                        path.display(),
+                        aside.display()
+                    )),
                     Err(re) => {
                         self.path = None;
-                        (
-                            Progress::default(),
-                            vec![format!(
-                                "{}:{}: progress file is corrupt ({e}) and could not be moved aside ({re}); it is left untouched and progress is not saved",
-                                path.display(),
-                                e.line()
-                            )],
-                        )
+                        warnings.push(format!(
+                            "{}:{line}: progress file is corrupt ({why}) and could not be moved aside ({re}); it is left untouched and progress is not saved",
+                            path.display()
+                        ));
                     }
                 }
+                Progress::default()
             }
+        };
+        (progress, warnings)
+    }
+
+    /// Reads progress with no side effects, for a report: a corrupt file is
+    /// only said to be corrupt, never moved, and nothing is swept.
+    pub fn peek(&self) -> (Progress, Vec<String>) {
+        let Some(path) = &self.path else {
+            return (
+                Progress::default(),
+                vec!["no data directory: progress is not saved".into()],
+            );
+        };
+        match read(path) {
+            Read::Missing => (Progress::default(), vec![]),
+            Read::Good(p) => (p, vec![]),
+            Read::Unreadable(e) => (
+                Progress::default(),
+                vec![format!("cannot read {}: {e}", path.display())],
+            ),
+            Read::Corrupt { line, why } => (
+                Progress::default(),
+                vec![format!(
+                    "{}:{line}: progress file is corrupt ({why}); the app will move it aside and start afresh when it next starts",
+                    path.display()
+                )],
+            ),
         }
     }
 
     /// Moves the progress file aside (never deleting it); where it went.
+    /// Through a symlink, its target is moved and the link stays.
     pub fn reset(&self) -> std::io::Result<Option<PathBuf>> {
         let Some(path) = &self.path else {
             return Ok(None);
         };
-        if !path.exists() {
+        let target = write_target(path)?;
+        if std::fs::symlink_metadata(&target).is_err() {
             return Ok(None);
         }
-        let aside = aside_path(path, "reset");
-        std::fs::rename(path, &aside)?;
+        let aside = aside_path(&target, "reset");
+        std::fs::rename(&target, &aside)?;
         Ok(Some(aside))
     }
 
-    /// Writes progress atomically: a temp file in the same directory, then rename.
+    /// Writes progress atomically: a temp file beside the file (beside its
+    /// target, for a symlink), then rename; see [`write_atomic`].
     pub fn save(&self, progress: &Progress) -> std::io::Result<()> {
         let Some(path) = &self.path else {
             return Ok(());
@@ -325,6 +412,221 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&aside[0]).unwrap(), "{ not json");
         store.save(&p).unwrap();
         assert!(path.exists());
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn aside_of(dir: &Path) -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().contains(".corrupt-"))
+            .collect()
+    }
+
+    fn viewed(id: &str) -> Progress {
+        let mut p = Progress::default();
+        p.lesson_mut(id).viewed = true;
+        p
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_corrupt_and_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let bytes = b"{\n  \"version\": 1,\n  \"lessons\": {\"\xff\xfe\": {}}\n}".to_vec();
+        std::fs::write(&path, &bytes).unwrap();
+        let mut store = Store::in_dir(dir.path());
+        let (p, warnings) = store.load();
+        assert_eq!(p, Progress::default());
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let w = &warnings[0];
+        assert!(
+            w.starts_with(&format!(
+                "{}:3: progress file is corrupt (not UTF-8",
+                path.display()
+            )),
+            "{w}"
+        );
+        assert!(w.contains("started afresh"), "{w}");
+        let aside = aside_of(dir.path());
+        assert_eq!(aside.len(), 1);
+        assert_eq!(std::fs::read(&aside[0]).unwrap(), bytes);
+        // Saving works again, so progress is no longer lost every session.
+        store.save(&viewed("x")).unwrap();
+        assert!(Store::in_dir(dir.path()).load().0.is_viewed("x"));
+    }
+
+    #[test]
+    fn a_fifo_is_cannot_read_at_once_and_never_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let d = dir.path().to_path_buf();
+        // On its own thread with a bound: the bug was a hang with no message.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut store = Store::in_dir(&d);
+            let loaded = store.load();
+            let peeked = Store::in_dir(&d).peek();
+            let _ = tx.send((store, loaded, peeked));
+        });
+        let (store, (p, warnings), (_, peek_warnings)) = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("reading a FIFO as progress blocked");
+        assert_eq!(p, Progress::default());
+        assert_eq!(
+            warnings,
+            [format!(
+                "cannot read {}: it is a named pipe (FIFO), not a regular file; progress will not be saved this time",
+                path.display()
+            )]
+        );
+        assert_eq!(peek_warnings.len(), 1);
+        assert!(peek_warnings[0].contains("named pipe"), "{peek_warnings:?}");
+        assert_eq!(store.path(), None, "saving is off for the session");
+        store.save(&viewed("x")).unwrap();
+        let still = std::fs::symlink_metadata(&path).unwrap();
+        assert!(std::os::unix::fs::FileTypeExt::is_fifo(&still.file_type()));
+    }
+
+    #[test]
+    fn a_symlinked_file_is_saved_through_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let dotfiles = dir.path().join("dotfiles");
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&dotfiles).unwrap();
+        std::fs::create_dir_all(&data).unwrap();
+        let target = dotfiles.join("concur-progress.json");
+        let link = data.join(FILE_NAME);
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        // Dangling at first: nothing to load, and the save creates the target.
+        let mut store = Store::in_dir(&data);
+        let (p, warnings) = store.load();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(p, Progress::default());
+        store.save(&viewed("a")).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(Store::in_dir(&data).load().0.is_viewed("a"));
+        store.save(&viewed("b")).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let (p, _) = Store::in_dir(&data).load();
+        assert!(p.is_viewed("b") && !p.is_viewed("a"));
+        assert_eq!(names(&dotfiles), ["concur-progress.json"]);
+        assert_eq!(names(&data), [FILE_NAME]);
+
+        // Corrupt behind the link: the target is set aside, the link stays,
+        // and the next save goes through it again.
+        std::fs::write(&target, "{ not json").unwrap();
+        let mut store = Store::in_dir(&data);
+        let (_, warnings) = store.load();
+        assert!(warnings[0].contains("corrupt"), "{warnings:?}");
+        assert_eq!(aside_of(&dotfiles).len(), 1);
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        store.save(&viewed("c")).unwrap();
+        assert!(Store::in_dir(&data).load().0.is_viewed("c"));
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+
+        // Reset moves the target aside too, and keeps the link.
+        let aside = store.reset().unwrap().unwrap();
+        assert_eq!(aside.parent(), Some(dotfiles.as_path()));
+        assert!(!target.exists());
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+
+    #[test]
+    fn a_symlink_loop_is_reported_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join(FILE_NAME);
+        std::os::unix::fs::symlink(FILE_NAME, &link).unwrap();
+        let mut store = Store::in_dir(dir.path());
+        let (_, warnings) = store.load();
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("symlink loop"), "{warnings:?}");
+        store.save(&viewed("x")).unwrap();
+        assert!(Store::in_dir(dir.path()).save(&viewed("x")).is_err());
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(names(dir.path()), [FILE_NAME]);
+    }
+
+    #[test]
+    fn peek_reports_a_corrupt_file_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, "[1, 2]").unwrap();
+        let dead = crate::fsutil::tests::dead_pid();
+        let stale = dir.path().join(format!(".{FILE_NAME}.{dead}.tmp"));
+        std::fs::write(&stale, "x").unwrap();
+        let before = names(dir.path());
+        let (p, warnings) = Store::in_dir(dir.path()).peek();
+        assert_eq!(p, Progress::default());
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].starts_with(&format!("{}:1: progress file is corrupt", path.display())),
+            "{warnings:?}"
+        );
+        assert_eq!(names(dir.path()), before);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "[1, 2]");
+        // A good file peeks the same as it loads.
+        Store::in_dir(dir.path()).save(&viewed("x")).unwrap();
+        let (p, warnings) = Store::in_dir(dir.path()).peek();
+        assert!(warnings.is_empty() && p.is_viewed("x"));
+    }
+
+    #[test]
+    fn load_sweeps_temp_files_of_killed_saves() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = crate::fsutil::tests::dead_pid();
+        let old = dir.path().join(format!(".{FILE_NAME}.{dead}.tmp"));
+        let new = dir.path().join(format!(".{FILE_NAME}.{dead}.Ab12Cd.tmp"));
+        std::fs::write(&old, "x").unwrap();
+        std::fs::write(&new, "x").unwrap();
+        let (_, warnings) = Store::in_dir(dir.path()).load();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("removed 2 temp files left by a save that was cut short"),
+            "{warnings:?}"
+        );
+        assert!(names(dir.path()).is_empty());
     }
 
     #[test]

@@ -286,12 +286,8 @@ async fn file_lane(lane: LaneCtx, lag: LagStats, sizes: Sizes, calls_on: Calls) 
     let (mb, files) = (sizes.file_mb as usize, sizes.files as usize);
     let executor = calls_on == Calls::OnExecutor;
     // Shared with blocking tasks: the directory goes when the last user is done.
-    let dir = Arc::new(
-        tempfile::Builder::new()
-            .prefix("concur-file-io-")
-            .tempdir()
-            .map_err(failed)?,
-    );
+    // Named with our pid, so a later run can sweep it if we are killed.
+    let dir = Arc::new(crate::tempfiles::demo_dir(ID).map_err(failed)?);
     let ticks = Arc::new(AtomicU64::new(0));
     let spinner = tokio::task::spawn_local(spin(lane.clone(), ticks.clone()));
     let started = lane.clock.now();

@@ -10,4 +10,6 @@ pub use model::{Block, DemoSlot, Inline, InlineStyle, Lang, Lesson, Step};
 pub use parse::parse_lesson;
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod tests;

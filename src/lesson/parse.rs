@@ -20,23 +20,28 @@ struct FrontMatter {
 
 const FENCE: &str = "+++";
 
+/// How many block quotes and lists may nest inside each other. Real lessons
+/// use two or three; the bound exists because everything that walks blocks
+/// (rendering, clone, drop) recurses once per level, and ~9,000 levels of
+/// `> ` in one line overflowed the main thread's stack and aborted the TUI.
+pub const MAX_NESTING: usize = 32;
+
 /// Parses one lesson file. Every problem is located as `path:line`.
 pub fn parse_lesson(path: &str, text: &str, lang: Lang) -> Result<Lesson, Problem> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.split_inclusive('\n');
-    if lines.next().map(str::trim_end) != Some(FENCE) {
+    let first = lines.next().unwrap_or("");
+    if first.trim_end() != FENCE {
         return Err(Problem::new(
             path,
             1,
             "a lesson starts with TOML front matter between `+++` lines",
         ));
     }
-    let front_start = FENCE.len()
-        + if text[FENCE.len()..].starts_with("\r\n") {
-            2
-        } else {
-            1
-        };
+    // The front matter starts after the whole first line. Counting the fence
+    // plus one or two bytes broke on any other whitespace `trim_end` accepts
+    // (U+3000 is three bytes, U+00A0 two): the offset landed inside a char.
+    let front_start = first.len();
     let mut offset = front_start;
     let mut front_end = None;
     for line in lines {
@@ -53,7 +58,7 @@ pub fn parse_lesson(path: &str, text: &str, lang: Lang) -> Result<Lesson, Proble
             "front matter is not closed by a `+++` line",
         ));
     };
-    let front_text = &text[front_start.min(front_end)..front_end];
+    let front_text = &text[front_start..front_end];
     let front: FrontMatter = toml::from_str(front_text).map_err(|e| {
         let line = e
             .span()
@@ -144,6 +149,8 @@ fn parse_steps(path: &str, body: &str, first_line: usize) -> Result<Vec<Step>, P
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     for (event, range) in Parser::new_ext(body, opts).into_offset_iter() {
         let line = b.lines.line(range.start);
+        // Stops at the first problem: the rest of a too-deep document is
+        // never turned into blocks.
         b.event(event, line)?;
     }
     // Drop empty steps made by a leading or trailing `---`.
@@ -219,7 +226,7 @@ impl Builder<'_> {
             return Ok(());
         }
         match event {
-            Event::Start(tag) => self.start(tag, line),
+            Event::Start(tag) => self.start(tag, line)?,
             Event::End(tag) => self.end(tag, line),
             Event::Text(t) => self.text(&t, |_| {}),
             Event::Code(t) => self.text(&t, |s| s.code = true),
@@ -240,7 +247,28 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn start(&mut self, tag: Tag<'_>, line: usize) {
+    /// Checks that one more quote or list may open: at most [`MAX_NESTING`].
+    /// Items do not count, as each sits in a list that already did; the
+    /// frames are counted, not tracked, so the count cannot drift.
+    fn nest(&self, line: usize) -> Result<(), Problem> {
+        let open = self
+            .frames
+            .iter()
+            .filter(|f| matches!(f, Frame::Quote(_) | Frame::List { .. }))
+            .count();
+        if open >= MAX_NESTING {
+            return Err(Problem::new(
+                self.path,
+                line,
+                format!(
+                    "nesting deeper than {MAX_NESTING} (block quotes and lists inside each other)"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, tag: Tag<'_>, line: usize) -> Result<(), Problem> {
         match tag {
             Tag::Heading { level, .. } => {
                 let level = heading_level(level);
@@ -251,10 +279,12 @@ impl Builder<'_> {
             }
             Tag::Paragraph => {}
             Tag::BlockQuote(_) => {
+                self.nest(line)?;
                 self.flush_inlines(line);
                 self.frames.push(Frame::Quote(Vec::new()));
             }
             Tag::List(start) => {
+                self.nest(line)?;
                 self.flush_inlines(line);
                 self.frames.push(Frame::List {
                     start,
@@ -296,6 +326,7 @@ impl Builder<'_> {
             Tag::Image { .. } => self.text("[image: ", |_| {}),
             _ => {}
         }
+        Ok(())
     }
 
     fn end(&mut self, tag: TagEnd, line: usize) {
@@ -430,5 +461,112 @@ fn convert_align(a: Alignment) -> Align {
         Alignment::Center => Align::Center,
         Alignment::Right => Align::Right,
         Alignment::None | Alignment::Left => Align::Left,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FRONT: &str = "id = \"x\"\ntitle = \"X\"\norder = 1\n";
+
+    /// Every char `trim_end` removes, by the definition it uses.
+    fn trailing_whitespace() -> Vec<char> {
+        (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_whitespace() && *c != '\n')
+            .collect()
+    }
+
+    #[test]
+    fn any_whitespace_after_a_fence_is_accepted_without_a_panic() {
+        let all = trailing_whitespace();
+        // U+3000, U+00A0, U+2003 and U+0085 are the ones the fuzzer found.
+        for c in ['\u{3000}', '\u{a0}', '\u{2003}', '\u{85}', '\r', '\t', ' '] {
+            assert!(all.contains(&c), "{c:?}");
+        }
+        for c in all {
+            for text in [
+                format!("+++{c}\n{FRONT}+++\n\n# Step\n\nbody\n"),
+                format!("+++{c}{c}\n{FRONT}+++{c}\n\n# Step\n\nbody\n"),
+                format!("+++\n{FRONT}+++{c}\n# Step\n\nbody\n"),
+            ] {
+                let lesson = parse_lesson("x.md", &text, Lang::En)
+                    .unwrap_or_else(|p| panic!("{:?} after a fence: {p}", c));
+                assert_eq!(lesson.id, "x");
+                assert_eq!(lesson.steps[0].title, "Step");
+            }
+            // A fence at the very end, with nothing after it.
+            let p = parse_lesson("x.md", &format!("+++{c}"), Lang::En).unwrap_err();
+            assert_eq!(
+                p.to_string(),
+                "x.md:1: front matter is not closed by a `+++` line"
+            );
+        }
+    }
+
+    #[test]
+    fn front_matter_lines_are_counted_after_a_wide_fence() {
+        let text = "+++\u{3000}\nid = \"x\"\ntitle = 3\norder = 1\n+++\n# S\n\nb\n";
+        let p = parse_lesson("x.md", text, Lang::En).unwrap_err();
+        assert_eq!(p.line, 3, "{p}");
+    }
+
+    fn lesson_with(body: &str) -> Result<Lesson, Problem> {
+        parse_lesson(
+            "deep.md",
+            &format!("+++\n{FRONT}+++\n\n# Step\n\n{body}\n"),
+            Lang::En,
+        )
+    }
+
+    /// Depth of the deepest quote or list, walked without recursion.
+    fn depth(blocks: &[Block]) -> usize {
+        let mut deepest = 0;
+        let mut todo: Vec<(&Block, usize)> = blocks.iter().map(|b| (b, 1)).collect();
+        while let Some((b, d)) = todo.pop() {
+            let inner: Vec<&Block> = match b {
+                Block::Quote(v) => v.iter().collect(),
+                Block::List { items, .. } => items.iter().flatten().collect(),
+                _ => continue,
+            };
+            deepest = deepest.max(d);
+            todo.extend(inner.into_iter().map(|b| (b, d + 1)));
+        }
+        deepest
+    }
+
+    #[test]
+    fn nesting_up_to_the_bound_is_fine() {
+        for unit in ["> ", "- ", "1. "] {
+            let l = lesson_with(&format!("{}deep", unit.repeat(MAX_NESTING))).unwrap();
+            assert_eq!(depth(&l.steps[0].blocks), MAX_NESTING, "{unit:?}");
+        }
+    }
+
+    #[test]
+    fn nesting_past_the_bound_is_a_located_problem_not_a_stack_overflow() {
+        // One line each, as the fuzzer built them, and far past what
+        // overflowed before (~9,000 in the TUI, ~37,000 in `concur check`).
+        // Test threads have a 2 MiB stack, a quarter of the main thread's.
+        for unit in ["> ", "- ", "1. ", "* ", "> - ", "- > 1. "] {
+            let body = format!("text\n\n{}deep", unit.repeat(100_000));
+            let p = lesson_with(&body).unwrap_err();
+            assert_eq!(
+                p.to_string(),
+                format!(
+                    "deep.md:11: nesting deeper than {MAX_NESTING} (block quotes and lists inside each other)"
+                ),
+                "{unit:?}"
+            );
+        }
+        // Deep nesting spread over lines is found where it goes too deep.
+        let mut body = String::new();
+        for level in 0..=MAX_NESTING {
+            body.push_str(&"> ".repeat(level + 1));
+            body.push_str("line\n");
+        }
+        let p = lesson_with(&body).unwrap_err();
+        assert_eq!(p.line, 9 + MAX_NESTING, "{p}");
     }
 }

@@ -8,6 +8,7 @@ use super::highlight::highlight_if_ready;
 use super::theme::Theme;
 use super::wrap::{Run, line_width, wrap_runs};
 use crate::lesson::model::{Align, Block, Cell, Inline};
+use crate::lesson::parse::MAX_NESTING;
 
 /// Code blocks of a pair go side by side only if each column gets this much.
 const PAIR_MIN_COLUMN: usize = 36;
@@ -15,6 +16,18 @@ const PAIR_GAP: &str = " │ ";
 
 /// Renders a step's blocks to lines of at most `width` columns.
 pub fn render_blocks(blocks: &[Block], width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    render_nested(blocks, width, theme, 0)
+}
+
+/// `render_blocks` at a nesting depth: quotes and lists recurse through
+/// here, so the depth is bounded even for blocks the parser did not make
+/// (it refuses more than `MAX_NESTING` levels); deeper content shows as `…`.
+fn render_nested(
+    blocks: &[Block],
+    width: usize,
+    theme: &Theme,
+    depth: usize,
+) -> Vec<Line<'static>> {
     let width = width.max(4);
     let mut out = Vec::new();
     let mut i = 0;
@@ -31,7 +44,7 @@ pub fn render_blocks(blocks: &[Block], width: usize, theme: &Theme) -> Vec<Line<
             i += 2;
             continue;
         }
-        render_block(&mut out, &blocks[i], width, theme);
+        render_block(&mut out, &blocks[i], width, theme, depth);
         i += 1;
     }
     out
@@ -62,7 +75,17 @@ fn inline_runs(inlines: &[Inline], base: Style, theme: &Theme) -> Vec<Run> {
         .collect()
 }
 
-fn render_block(out: &mut Vec<Line<'static>>, block: &Block, width: usize, theme: &Theme) {
+fn render_block(
+    out: &mut Vec<Line<'static>>,
+    block: &Block,
+    width: usize,
+    theme: &Theme,
+    depth: usize,
+) {
+    if matches!(block, Block::Quote(_) | Block::List { .. }) && depth >= MAX_NESTING {
+        out.push(Line::styled("…", theme.muted()));
+        return;
+    }
     match block {
         Block::Heading { level, text } => {
             let style = theme.heading(*level);
@@ -75,9 +98,9 @@ fn render_block(out: &mut Vec<Line<'static>>, block: &Block, width: usize, theme
         Block::Para(inlines) => {
             out.extend(wrap_runs(&inline_runs(inlines, theme.text(), theme), width))
         }
-        Block::List { start, items } => render_list(out, *start, items, width, theme),
+        Block::List { start, items } => render_list(out, *start, items, width, theme, depth + 1),
         Block::Quote(blocks) => {
-            let inner = render_blocks(blocks, width.saturating_sub(2), theme);
+            let inner = render_nested(blocks, width.saturating_sub(2), theme, depth + 1);
             for line in inner {
                 let mut spans = vec![Span::styled("▌ ", theme.quote())];
                 spans.extend(line.spans.into_iter().map(|s| {
@@ -99,6 +122,7 @@ fn render_list(
     items: &[Vec<Block>],
     width: usize,
     theme: &Theme,
+    depth: usize,
 ) {
     for (n, item) in items.iter().enumerate() {
         let marker = match start {
@@ -114,6 +138,7 @@ fn render_list(
                 block,
                 width.saturating_sub(indent).max(1),
                 theme,
+                depth,
             );
             if bi > 0 && !matches!(block, Block::List { .. }) {
                 out.push(Line::default());
@@ -398,6 +423,73 @@ mod tests {
         assert!(wide[0].contains("await x") && wide[0].contains("x.await"));
         let narrow = render(md, 50);
         assert_eq!(narrow.len(), 3, "{narrow:?}");
+    }
+
+    /// Blocks nested `levels` deep, alternating quotes and lists, with a
+    /// paragraph at the bottom.
+    fn nested(levels: usize) -> Block {
+        let mut b = Block::Para(vec![Inline {
+            text: "bottom".into(),
+            style: Default::default(),
+        }]);
+        for level in 0..levels {
+            b = if level % 2 == 0 {
+                Block::Quote(vec![b])
+            } else {
+                Block::List {
+                    start: None,
+                    items: vec![vec![b]],
+                }
+            };
+        }
+        b
+    }
+
+    /// Takes a deep block apart level by level: the derived drop recurses.
+    fn dismantle(mut b: Block) {
+        loop {
+            b = match b {
+                Block::Quote(mut v) if !v.is_empty() => v.remove(0),
+                Block::List { mut items, .. } if !items.is_empty() && !items[0].is_empty() => {
+                    items[0].remove(0)
+                }
+                _ => return,
+            };
+        }
+    }
+
+    fn texts(lines: &[Line]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn rendering_stops_at_the_nesting_bound() {
+        // As deep as the parser allows: everything shows.
+        let ok = nested(MAX_NESTING);
+        let lines = texts(&render_blocks(
+            std::slice::from_ref(&ok),
+            400,
+            &Theme::mono(),
+        ));
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].ends_with("bottom"), "{lines:?}");
+        // Deeper, as code could build by hand: the rest is an ellipsis, and
+        // 100,000 levels do not overflow a test thread's 2 MiB stack.
+        for levels in [MAX_NESTING + 1, 100_000] {
+            let deep = nested(levels);
+            let lines = texts(&render_blocks(
+                std::slice::from_ref(&deep),
+                400,
+                &Theme::mono(),
+            ));
+            assert_eq!(lines.len(), 1, "{lines:?}");
+            assert!(lines[0].ends_with('…'), "{lines:?}");
+            assert!(!lines[0].contains("bottom"), "{lines:?}");
+            dismantle(deep);
+        }
     }
 
     #[test]
