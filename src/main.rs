@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use concur::app::{App, run};
+use concur::app::run::{self, Exit};
+use concur::app::App;
+use concur::i18n::{LocalText, Notice};
 use concur::config::{self, ConfigStore};
 use concur::demo::{self, HeadlessOptions, Params};
 use concur::lesson::{Catalog, Lang, Source, check::check};
@@ -93,19 +95,10 @@ struct DemoArgs {
     /// Stop after this many seconds even if the demo is still running
     #[arg(long, value_name = "S", value_parser = plain::parse_seconds)]
     seconds: Option<f64>,
-    /// parallel: the workload, cpu or io
-    #[arg(long, value_name = "cpu|io")]
-    workload: Option<String>,
-    /// callbacks: make this step (1-3) fail
-    #[arg(long, value_name = "N")]
-    fail_step: Option<u64>,
-    /// callbacks: the variant in which a callback forgets to check the error
-    #[arg(long)]
-    forget_check: bool,
     /// Record what --plain draws into an asciinema v2 file (asciinema play FILE)
     #[arg(long, value_name = "FILE.cast", conflicts_with = "json")]
     record: Option<PathBuf>,
-    /// Set a demo parameter (repeatable), e.g. -p call_ms=1000
+    /// Set a demo parameter (repeatable), e.g. -p call_ms=1000 (see --list)
     #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = Params::parse_assignment)]
     params: Vec<(String, String)>,
 }
@@ -119,8 +112,44 @@ fn parse_speed(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Demo flags of earlier versions, still accepted: each is one `-p`.
+/// (flag, parameter, the value a flag without one sets)
+const PARAM_ALIASES: &[(&str, &str, Option<&str>)] = &[
+    ("--workload", "workload", None),
+    ("--fail-step", "fail_step", None),
+    ("--forget-check", "forget_check", Some("crash")),
+];
+
+/// Rewrites the aliases in `args` into `-p NAME=VALUE`.
+fn expand_aliases(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::new();
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        let text = arg.to_string_lossy().into_owned();
+        let (flag, inline) = match text.split_once('=') {
+            Some((f, v)) => (f.to_string(), Some(v.to_string())),
+            None => (text.clone(), None),
+        };
+        let Some((_, name, fixed)) = PARAM_ALIASES.iter().find(|(f, ..)| *f == flag) else {
+            out.push(arg);
+            continue;
+        };
+        let value = match (inline, fixed) {
+            (Some(v), _) => v,
+            (None, Some(v)) => v.to_string(),
+            (None, None) => args
+                .next()
+                .map(|v| v.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        };
+        out.push("-p".into());
+        out.push(format!("{name}={value}").into());
+    }
+    out
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(expand_aliases(std::env::args_os()));
     match real_main(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -156,7 +185,9 @@ fn source_of(dir: Option<PathBuf>) -> Source {
 fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
     let lang = lang_of(cli.lang);
     match cli.command {
-        Some(Command::List { json }) => list(&Catalog::load(&source_of(cli.lessons)), json),
+        Some(Command::List { json }) => {
+            list(&Catalog::load(&source_of(cli.lessons)), json, lang)
+        }
         Some(Command::Check { dir }) => {
             let catalog = Catalog::load(&source_of(dir.or(cli.lessons)));
             let problems = check(&catalog);
@@ -175,9 +206,9 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         }
-        Some(Command::Demo(args)) => run_demo(args),
+        Some(Command::Demo(args)) => run_demo(args, lang),
         Some(Command::Progress { json, reset }) => {
-            show_progress(&Catalog::load(&source_of(cli.lessons)), json, reset)
+            show_progress(&Catalog::load(&source_of(cli.lessons)), json, reset, lang)
         }
         None => tui(
             cli.lesson,
@@ -189,51 +220,55 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn list(catalog: &Catalog, json: bool) -> anyhow::Result<ExitCode> {
-    let rows: Vec<serde_json::Value> = catalog
+/// One lesson as `concur list` shows it (the table and `--json` alike).
+#[derive(serde::Serialize)]
+struct LessonRow<'a> {
+    id: &'a str,
+    order: u32,
+    title: &'a str,
+    languages: Vec<&'static str>,
+    steps: usize,
+    demos: &'a [String],
+    quiz_questions: usize,
+}
+
+fn list(catalog: &Catalog, json: bool, lang: Lang) -> anyhow::Result<ExitCode> {
+    let rows: Vec<LessonRow> = catalog
         .lessons
         .iter()
         .map(|set| {
-            let en = set.get(Lang::En);
-            serde_json::json!({
-                "id": set.id,
-                "order": set.order,
-                "title": en.title,
-                "languages": set.langs().map(Lang::code).collect::<Vec<_>>(),
-                "steps": en.steps.len(),
-                "demos": en.demos,
-                "quiz_questions": concur::quiz::question_count(set),
-            })
+            let lesson = set.get(lang);
+            LessonRow {
+                id: &set.id,
+                order: set.order,
+                title: &lesson.title,
+                languages: set.langs().map(Lang::code).collect(),
+                steps: lesson.steps.len(),
+                demos: &lesson.demos,
+                quiz_questions: set.question_count(),
+            }
         })
         .collect();
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
         println!(
-            "{:>3}  {:<28} {:<36} {:<6} {:<24} quiz",
-            "#", "id", "title", "langs", "demos"
+            "{:>3}  {:<28} {} {:<6} {:<24} quiz",
+            "#",
+            "id",
+            pad("title", 36),
+            "langs",
+            "demos"
         );
         for r in &rows {
-            let langs: Vec<&str> = r["languages"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_str())
-                .collect();
-            let demos: Vec<&str> = r["demos"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_str())
-                .collect();
             println!(
-                "{:>3}  {:<28} {:<36} {:<6} {:<24} {}",
-                r["order"].as_u64().unwrap_or(0),
-                r["id"].as_str().unwrap_or(""),
-                r["title"].as_str().unwrap_or(""),
-                langs.join(","),
-                demos.join(","),
-                r["quiz_questions"]
+                "{:>3}  {:<28} {} {:<6} {:<24} {}",
+                r.order,
+                r.id,
+                pad(r.title, 36),
+                r.languages.join(","),
+                r.demos.join(","),
+                r.quiz_questions
             );
         }
     }
@@ -243,7 +278,18 @@ fn list(catalog: &Catalog, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn show_progress(catalog: &Catalog, json: bool, reset: bool) -> anyhow::Result<ExitCode> {
+/// `text` padded to `width` display columns (CJK counts double).
+fn pad(text: &str, width: usize) -> String {
+    let w = unicode_width::UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+fn show_progress(
+    catalog: &Catalog,
+    json: bool,
+    reset: bool,
+    lang: Lang,
+) -> anyhow::Result<ExitCode> {
     let dir =
         progress::default_dir().context("no data directory ($XDG_DATA_HOME or ~/.local/share)")?;
     let store = Store::in_dir(&dir);
@@ -272,8 +318,12 @@ fn show_progress(catalog: &Catalog, json: bool, reset: bool) -> anyhow::Result<E
     }
     println!("progress file: {}", path.display());
     for set in &catalog.lessons {
-        let title = &set.get(Lang::En).title;
-        let viewed = if p.is_viewed(&set.id) { "viewed" } else { "-" };
+        let lesson = set.get(lang);
+        let title = &lesson.title;
+        let steps = lesson.steps.len();
+        let seen = p.lessons.get(&set.id).map_or(0, |l| l.seen.len().min(steps));
+        let done = p.is_finished(&set.id, set.quiz(lang).is_some());
+        let viewed = format!("{}{seen}/{steps}", if done { "✓ " } else { "" });
         let quiz = match p.quiz(&set.id) {
             Some(r) if r.attempts > 0 => format!(
                 "quiz best {}/{} (last {}/{}, {} attempt{}){}",
@@ -291,28 +341,40 @@ fn show_progress(catalog: &Catalog, json: bool, reset: bool) -> anyhow::Result<E
             ),
             _ => "quiz not taken".into(),
         };
-        println!("{:>3}  {:<36} {:<7} {quiz}", set.order, title, viewed);
+        println!("{:>3}  {} {:<9} {quiz}", set.order, pad(title, 36), viewed);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
-    if args.list {
-        for d in demo::all() {
-            let info = d.info();
-            println!("{:<10} {}", info.id, info.title);
-            for lane in info.lanes {
-                println!(
-                    "    lane {:<12} {}  [{}]",
-                    lane.name,
-                    lane.title,
-                    lane.metrics.join(", ")
-                );
-            }
-            for p in info.params {
-                println!("    -p {}={:<8} {}", p.name, p.default, p.help);
-            }
+fn list_demos(lang: Lang) {
+    for d in demo::all() {
+        let info = d.info();
+        println!("{:<12} {}", info.id, info.title.get(lang));
+        for lane in info.lanes {
+            let metrics: Vec<&str> = lane.metrics.iter().map(|m| m.name).collect();
+            println!(
+                "    lane {:<18} {}",
+                lane.name,
+                lane.title.get(lang)
+            );
+            println!("         {:<18} [{}]", "", metrics.join(", "));
         }
+        let params = d.params();
+        let w = params
+            .iter()
+            .map(|p| p.name.len() + p.default.len() + 1)
+            .max()
+            .unwrap_or(0);
+        for p in params {
+            let assignment = format!("{}={}", p.name, p.default);
+            println!("    -p {assignment:<w$}  {}", p.help.get(lang));
+        }
+    }
+}
+
+fn run_demo(args: DemoArgs, lang: Lang) -> anyhow::Result<ExitCode> {
+    if args.list {
+        list_demos(lang);
         return Ok(ExitCode::SUCCESS);
     }
     let id = args.id.unwrap_or_default();
@@ -321,28 +383,22 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         bail!("no demo `{id}`; the demos are: {}", ids.join(", "));
     };
     let mut params = Params::new();
-    let mut pairs = args.params;
-    if let Some(w) = args.workload {
-        pairs.push(("workload".into(), w));
+    for (k, v) in args.params {
+        params.set(k, &v);
     }
-    if let Some(n) = args.fail_step {
-        pairs.push(("fail_step".into(), n.to_string()));
-    }
-    if args.forget_check {
-        pairs.push(("forget_check".into(), "true".into()));
-    }
-    for (k, v) in pairs {
-        if !d.info().params.iter().any(|p| p.name == k) {
-            bail!("demo `{id}` has no parameter `{k}`");
-        }
-        params.set(k, v);
-    }
+    d.check(&params).map_err(|e| {
+        let known: Vec<&str> = d.params().iter().map(|p| p.name).collect();
+        anyhow::anyhow!(
+            "demo `{id}`: {e} (its parameters: {}; see concur demo --list)",
+            known.join(", ")
+        )
+    })?;
     let opts = HeadlessOptions {
         seconds: args.seconds,
         scale: args.speed,
     };
     let outcome = if args.json {
-        let outcome = demo::run_headless(d, params, opts, |_, _| {});
+        let outcome = demo::run_headless(d, params, opts, |_, _| {})?;
         println!(
             "{}",
             serde_json::to_string_pretty(&plain::to_json(&outcome))?
@@ -356,7 +412,7 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
             ),
             None => None,
         };
-        plain::run_plain(d, params, opts, cast.as_ref())
+        plain::run_plain(d, params, opts, cast.as_ref(), lang)?
     };
     let failed = outcome.view.lanes.iter().any(|l| l.error.is_some());
     Ok(if failed {
@@ -373,7 +429,20 @@ fn tui(
     theme: Option<String>,
     present: bool,
 ) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        bail!(
+            "concur needs a terminal (stdin and stdout must be one); \
+             to run a demo without one: concur demo ID --plain (or --json)"
+        );
+    }
+    if let Source::Dir(dir) = &source
+        && !dir.is_dir()
+    {
+        bail!("{}: not a directory of lessons", dir.display());
+    }
     let catalog = Catalog::load(&source);
+    let swept = concur::tempfiles::sweep_stale();
     let mut store = progress::default_dir()
         .map(|d| Store::in_dir(&d))
         .unwrap_or_else(Store::none);
@@ -387,10 +456,17 @@ fn tui(
         saved: cfg.theme.as_deref(),
     })?;
     notices.extend(themes.warnings);
+    if !swept.is_empty() {
+        notices.push(format!(
+            "removed {} temp folder(s) a killed concur left behind",
+            swept.len()
+        ));
+    }
     let mut app = App::new(catalog, lang, themes.current, progress);
     app.themes = themes.cycle;
     app.present = present;
-    app.notices.extend(notices);
+    app.notices
+        .extend(notices.into_iter().map(|n| Notice::Text(LocalText::same(n))));
     let initial = match &lesson {
         Some(id) => app.open_lesson(id).with_context(|| {
             let ids: Vec<&str> = app.catalog.lessons.iter().map(|l| l.id.as_str()).collect();
@@ -398,6 +474,10 @@ fn tui(
         })?,
         None => concur::app::Effect::redraw(),
     };
-    run::run(app, store, settings, initial)?;
-    Ok(ExitCode::SUCCESS)
+    match run::run(app, store, settings, initial)? {
+        Exit::Quit => Ok(ExitCode::SUCCESS),
+        // As shells expect: 128 + the signal's number.
+        Exit::Signal(sig) => Ok(ExitCode::from((128 + sig).clamp(0, 255) as u8)),
+        Exit::Fatal(why) => bail!("{why}"),
+    }
 }

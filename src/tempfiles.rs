@@ -56,8 +56,25 @@ pub fn sweep_stale() -> Vec<PathBuf> {
     sweep_stale_in(&tempfile::env::temp_dir())
 }
 
+/// [`sweep_stale`] where nobody is told: before a demo makes new folders.
+pub fn sweep_quietly() {
+    let _ = sweep_stale();
+}
+
+/// Removes this process's own demo folders. Called on the way out, after
+/// the lanes had their bounded time to clean up themselves: a lane stuck in
+/// a long write cannot leave its files behind.
+pub fn remove_owned() -> Vec<PathBuf> {
+    remove_in(&tempfile::env::temp_dir(), |pid| pid == std::process::id())
+}
+
 /// [`sweep_stale`] in a given folder.
 pub fn sweep_stale_in(dir: &Path) -> Vec<PathBuf> {
+    remove_in(dir, |pid| !pid_alive(pid))
+}
+
+/// Removes our folders in `dir` whose owner pid `doomed` picks.
+fn remove_in(dir: &Path, doomed: impl Fn(u32) -> bool) -> Vec<PathBuf> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -71,7 +88,7 @@ pub fn sweep_stale_in(dir: &Path) -> Vec<PathBuf> {
         let path = entry.path();
         // symlink_metadata: a link named like ours is not followed anywhere.
         let ours = fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir() && m.uid() == me);
-        if ours && !pid_alive(pid) && fs::remove_dir_all(&path).is_ok() {
+        if ours && doomed(pid) && fs::remove_dir_all(&path).is_ok() {
             removed.push(path);
         }
     }

@@ -12,8 +12,6 @@ use crossterm::{cursor, execute};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use crate::demo::lane::THREAD_PREFIX;
-
 pub type Tui = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -61,10 +59,12 @@ fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let thread = std::thread::current();
-        let in_demo = thread.name().is_some_and(|n| n.starts_with(THREAD_PREFIX));
-        if in_demo && ACTIVE.load(Ordering::SeqCst) {
-            // A demo lane catches its own panic and shows it in its pane;
-            // printing here would scribble over the screen.
+        let main = thread.name() == Some("main");
+        if !main && ACTIVE.load(Ordering::SeqCst) {
+            // Every other thread's owner catches its panic and reports it:
+            // a demo lane in its pane, a helper thread by ending the app
+            // with the message once the terminal is back. Printing here
+            // would scribble over the screen and leave a half-alive app.
             return;
         }
         restore();

@@ -236,17 +236,29 @@ pub fn run(mut app: App, store: Store, settings: ConfigStore, initial: Effect) -
             pending.push(effect);
         }
     }
-    // Every way out (q, Ctrl-C, a signal, a dead helper) stops the demo
-    // and waits, bounded, for its lanes: their temp files, sockets and
-    // child processes go before the process does.
-    if let Some(run) = rt.demo.take() {
-        run.stop_and_wait(STOP_WAIT);
-    }
-    crate::tempfiles::remove_owned();
+    rt.stop_demo();
     rt.writer.finish(&app.progress);
-    drop(rt.term);
     drop(guard);
     Ok(exit.unwrap_or(Exit::Quit))
+}
+
+impl Runtime {
+    /// Every way out (q, Ctrl-C, a signal, a dead helper, a panic) stops
+    /// the demo and waits, bounded, for its lanes: their temp files,
+    /// sockets and child processes go before the process does.
+    fn stop_demo(&mut self) {
+        if let Some(run) = self.demo.take() {
+            run.stop_and_wait(STOP_WAIT);
+        }
+        crate::tempfiles::remove_owned();
+    }
+}
+
+impl Drop for Runtime {
+    /// Unwinding from a panic drops the runtime: the same cleanup as a quit.
+    fn drop(&mut self) {
+        self.stop_demo();
+    }
 }
 
 fn watch_lessons(app: &mut App, tx: &Sender<Control>) -> Option<super::watch::LessonWatch> {
@@ -356,9 +368,11 @@ struct ProgressWriter {
 impl ProgressWriter {
     fn spawn(store: Store, notices: Sender<Control>) -> Self {
         let (tx, rx): (Sender<Progress>, Receiver<Progress>) = crossbeam_channel::unbounded();
+        let fatal = notices.clone();
         let thread = std::thread::Builder::new()
             .name("concur-progress".into())
             .spawn(move || {
+                let saving = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 let mut warned = false;
                 while let Ok(mut p) = rx.recv() {
                     while let Ok(newer) = rx.try_recv() {
@@ -380,6 +394,10 @@ impl ProgressWriter {
                         )));
                     }
                 }
+                }));
+                if saving.is_err() {
+                    let _ = fatal.send(Control::Fatal("concur-progress panicked".into()));
+                }
             })
             .ok();
         ProgressWriter {
@@ -395,7 +413,7 @@ impl ProgressWriter {
     }
 
     /// Saves the final state and waits for the writer to finish.
-    fn finish(mut self, p: &Progress) {
+    fn finish(&mut self, p: &Progress) {
         self.save(p);
         self.tx = None;
         if let Some(t) = self.thread.take() {

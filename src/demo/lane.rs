@@ -29,11 +29,6 @@ pub enum LaneError {
     Failed(ErrorReport),
 }
 
-impl LaneError {
-    pub fn msg(message: impl Into<String>) -> Self {
-        LaneError::Failed(ErrorReport::msg(message))
-    }
-}
 
 impl From<Cancelled> for LaneError {
     fn from(_: Cancelled) -> Self {

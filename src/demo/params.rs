@@ -54,6 +54,8 @@ impl std::fmt::Display for ParamError {
     }
 }
 
+impl std::error::Error for ParamError {}
+
 impl Params {
     pub fn new() -> Self {
         Self::default()

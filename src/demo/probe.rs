@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::clock::Clock;
-use super::event::Unit;
 use super::sink::LaneSink;
 use super::stats::Samples;
 
@@ -38,11 +37,6 @@ impl LagStats {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .percentile(99.0)
-    }
-
-    /// The most recent sample.
-    pub fn last_ms(&self) -> f64 {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).last()
     }
 
     /// The worst sample taken since there were `from` samples.

@@ -114,10 +114,6 @@ pub struct LaneSink {
 }
 
 impl LaneSink {
-    pub fn lane(&self) -> usize {
-        self.lane
-    }
-
     pub fn send(&self, kind: EventKind) {
         self.sink.send(self.lane, kind)
     }

@@ -15,14 +15,6 @@ impl Samples {
         self.values.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
-    pub fn last(&self) -> f64 {
-        self.values.last().copied().unwrap_or(0.0)
-    }
-
     /// The largest value from index `from` on.
     pub fn max_since(&self, from: usize) -> f64 {
         self.values.iter().skip(from).copied().fold(0.0, f64::max)

@@ -96,7 +96,7 @@ fn marked(text: &str, base: Style, th: &Theme) -> Vec<(String, Style)> {
         .enumerate()
         .filter(|(_, part)| !part.is_empty())
         .map(|(i, part)| {
-            let style = if i % 2 == 1 { th.code() } else { base };
+            let style = if i % 2 == 1 { th.code_inline() } else { base };
             (part.to_string(), style)
         })
         .collect()
