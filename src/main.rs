@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use concur::app::run::{self, Exit};
 use concur::app::App;
-use concur::i18n::{LocalText, Notice};
+use concur::app::run::{self, Exit};
 use concur::config::{self, ConfigStore};
 use concur::demo::{self, HeadlessOptions, Params};
+use concur::i18n::{LocalText, Notice};
 use concur::lesson::{Catalog, Lang, Source, check::check};
 use concur::plain;
 use concur::progress::{self, Store};
@@ -148,7 +148,23 @@ fn expand_aliases(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ff
     out
 }
 
+/// A demo lane that panics is reported as a failed lane (and a callback
+/// that panics, by the demo's loop): the default message would only repeat
+/// it, on top of `--plain`'s drawing.
+fn quiet_demo_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let demo = std::thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with(demo::THREAD_PREFIX));
+        if !demo {
+            previous(info);
+        }
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_demo_panics();
     let cli = Cli::parse_from(expand_aliases(std::env::args_os()));
     match real_main(cli) {
         Ok(code) => code,
@@ -185,9 +201,7 @@ fn source_of(dir: Option<PathBuf>) -> Source {
 fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
     let lang = lang_of(cli.lang);
     match cli.command {
-        Some(Command::List { json }) => {
-            list(&Catalog::load(&source_of(cli.lessons)), json, lang)
-        }
+        Some(Command::List { json }) => list(&Catalog::load(&source_of(cli.lessons)), json, lang),
         Some(Command::Check { dir }) => {
             let catalog = Catalog::load(&source_of(dir.or(cli.lessons)));
             let problems = check(&catalog);
@@ -321,7 +335,10 @@ fn show_progress(
         let lesson = set.get(lang);
         let title = &lesson.title;
         let steps = lesson.steps.len();
-        let seen = p.lessons.get(&set.id).map_or(0, |l| l.seen.len().min(steps));
+        let seen = p
+            .lessons
+            .get(&set.id)
+            .map_or(0, |l| l.seen.len().min(steps));
         let done = p.is_finished(&set.id, set.quiz(lang).is_some());
         let viewed = format!("{}{seen}/{steps}", if done { "✓ " } else { "" });
         let quiz = match p.quiz(&set.id) {
@@ -352,11 +369,7 @@ fn list_demos(lang: Lang) {
         println!("{:<12} {}", info.id, info.title.get(lang));
         for lane in info.lanes {
             let metrics: Vec<&str> = lane.metrics.iter().map(|m| m.name).collect();
-            println!(
-                "    lane {:<18} {}",
-                lane.name,
-                lane.title.get(lang)
-            );
+            println!("    lane {:<18} {}", lane.name, lane.title.get(lang));
             println!("         {:<18} [{}]", "", metrics.join(", "));
         }
         let params = d.params();
@@ -465,8 +478,11 @@ fn tui(
     let mut app = App::new(catalog, lang, themes.current, progress);
     app.themes = themes.cycle;
     app.present = present;
-    app.notices
-        .extend(notices.into_iter().map(|n| Notice::Text(LocalText::same(n))));
+    app.notices.extend(
+        notices
+            .into_iter()
+            .map(|n| Notice::Text(LocalText::same(n))),
+    );
     let initial = match &lesson {
         Some(id) => app.open_lesson(id).with_context(|| {
             let ids: Vec<&str> = app.catalog.lessons.iter().map(|l| l.id.as_str()).collect();

@@ -87,7 +87,7 @@ fn round3(x: f64) -> f64 {
 fn typed(x: f64, unit: Unit) -> Value {
     match unit {
         Unit::Flag => json!(x != 0.0),
-        Unit::Count if x.fract() == 0.0 && x.abs() < 9e15 => json!(x as i64),
+        Unit::Count | Unit::Bytes if x.fract() == 0.0 && x.abs() < 9e15 => json!(x as i64),
         _ => json!(round3(x)),
     }
 }
@@ -209,9 +209,7 @@ fn summary(outcome: &Outcome, lang: Lang) -> String {
         // A lane cut short says so; its last status may describe work it
         // never finished.
         let status = match lane.state {
-            LaneState::Done | LaneState::Failed => {
-                lane.status.as_ref().map_or("", |s| s.get(lang))
-            }
+            LaneState::Done | LaneState::Failed => lane.status.as_ref().map_or("", |s| s.get(lang)),
             _ => "",
         };
         let _ = writeln!(

@@ -146,9 +146,7 @@ impl QuizRecord {
             self.wrong
                 .retain(|id| !round.asked.contains(id) || round.wrong.contains(id));
         }
-        self.best = self
-            .best
-            .max(self.total.saturating_sub(self.wrong.len()));
+        self.best = self.best.max(self.total.saturating_sub(self.wrong.len()));
     }
 
     /// Every question answered right (in a full round or a retry).
@@ -364,7 +362,10 @@ mod tests {
             wrong: Vec::new(),
         });
         assert!(p.is_finished("x", true));
-        assert!(!p.lesson_mut("x").saw(2, 3), "seeing a step twice changes nothing");
+        assert!(
+            !p.lesson_mut("x").saw(2, 3),
+            "seeing a step twice changes nothing"
+        );
     }
 
     #[test]
@@ -384,7 +385,10 @@ mod tests {
         r.record(&round(false, 2, 1, &["c"], &["b", "c"]));
         assert_eq!(r.wrong, ids(&["c"]));
         assert_eq!(r.attempts, 1, "a retry is not a full round");
-        assert_eq!(r.best, 2, "the fixed answer counts: best and to-retry agree");
+        assert_eq!(
+            r.best, 2,
+            "the fixed answer counts: best and to-retry agree"
+        );
         r.record(&round(false, 1, 1, &[], &["c"]));
         assert_eq!((r.best, r.total), (3, 3));
         assert!(r.passed());

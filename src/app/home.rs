@@ -6,7 +6,9 @@ use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, StatefulWidget, Widget};
+use ratatui::widgets::{
+    Block, Borders, List, ListItem, ListState, Paragraph, StatefulWidget, Widget,
+};
 use unicode_width::UnicodeWidthStr;
 
 use super::keys::{Action, Context};
@@ -143,8 +145,13 @@ pub fn render(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
     }
     render_list(app, state, list, buf);
     Paragraph::new(note_lines).render(notes_area.inner(ratatui::layout::Margin::new(1, 0)), buf);
-    status_line(Context::Home, app.lang, t, app.flash.as_ref().map(|f| f.get(app.lang)))
-        .render(status, buf);
+    status_line(
+        Context::Home,
+        app.lang,
+        t,
+        app.flash.as_ref().map(|f| f.get(app.lang)),
+    )
+    .render(status, buf);
 }
 
 /// The lessons some file of which could not be loaded (by file name).
@@ -212,7 +219,9 @@ fn render_list(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
     block.render(area, buf);
     state.rows_area.set(inner);
     if app.catalog.lessons.is_empty() {
-        Paragraph::new(s.no_lessons).style(t.warn()).render(inner, buf);
+        Paragraph::new(s.no_lessons)
+            .style(t.warn())
+            .render(inner, buf);
         return;
     }
     // Room for the pointer ("▶ ") the list draws in front of each row.
@@ -228,12 +237,19 @@ fn render_list(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
             let right = format!("  {status} ");
             let right_w = right.width();
             // Narrow: the title gets the row, the progress goes.
-            let right = if width >= right_w + 24 { right } else { String::new() };
+            let right = if width >= right_w + 24 {
+                right
+            } else {
+                String::new()
+            };
             let title_w = width.saturating_sub(right.width() + 6);
             let title = truncate(&lesson.title, title_w);
             let pad = width.saturating_sub(6 + title.width() + right.width());
             ListItem::new(Line::from(vec![
-                Span::styled(format!("{mark} "), if finished { t.ok() } else { t.muted() }),
+                Span::styled(
+                    format!("{mark} "),
+                    if finished { t.ok() } else { t.muted() },
+                ),
                 Span::styled(format!("{:>2}  ", lesson.order), t.muted()),
                 Span::styled(title, t.text()),
                 Span::raw(" ".repeat(pad)),

@@ -29,12 +29,12 @@ use crate::demo::{DemoEvent, DemoView, Params, RunId, Watched};
 use crate::i18n::{Lang, LocalText, Notice, Strings};
 use crate::lesson::Catalog;
 use crate::progress::Progress;
+pub use crate::progress::Round as RoundDone;
 use crate::ui::theme::Theme;
 use home::HomeState;
 use keys::{Action, Context};
 use lesson::LessonState;
 use quiz::QuizState;
-pub use crate::progress::Round as RoundDone;
 
 /// Smaller than this, the app shows only a "too small" note.
 pub const MIN_WIDTH: u16 = 40;
@@ -437,7 +437,10 @@ impl App {
             }
             Transition::RecordQuiz(done, e) => {
                 if let Some(id) = self.screen.lesson_id().map(str::to_string) {
-                    let steps = self.catalog.find(&id).map_or(0, |s| s.get(self.lang).steps.len());
+                    let steps = self
+                        .catalog
+                        .find(&id)
+                        .map_or(0, |s| s.get(self.lang).steps.len());
                     let p = self.progress.lesson_mut(&id);
                     p.steps = p.steps.max(steps);
                     p.quiz.get_or_insert_default().record(&done);

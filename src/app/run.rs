@@ -161,14 +161,19 @@ fn next_batch(
     let mut fatal = None;
     let mut msgs = Vec::new();
     let mut life = Vec::new();
-    for c in first.into_iter().chain(std::iter::from_fn(|| rx.try_recv().ok())) {
+    for c in first
+        .into_iter()
+        .chain(std::iter::from_fn(|| rx.try_recv().ok()))
+    {
         match c {
             Control::Fatal(why) => fatal = Some(why),
             Control::App(Msg::Demo(ev)) if ev.kind.is_lifecycle() => life.push(Msg::Demo(ev)),
             Control::App(m) => msgs.push(m),
         }
     }
-    msgs.extend(std::iter::from_fn(|| stream.events.try_recv().ok().map(Msg::Demo)));
+    msgs.extend(std::iter::from_fn(|| {
+        stream.events.try_recv().ok().map(Msg::Demo)
+    }));
     msgs.extend(life);
     msgs.extend(std::iter::from_fn(|| {
         stream.lifecycle.try_recv().ok().map(Msg::Demo)
@@ -176,7 +181,12 @@ fn next_batch(
     (msgs, fatal)
 }
 
-pub fn run(mut app: App, store: Store, settings: ConfigStore, initial: Effect) -> anyhow::Result<Exit> {
+pub fn run(
+    mut app: App,
+    store: Store,
+    settings: ConfigStore,
+    initial: Effect,
+) -> anyhow::Result<Exit> {
     let (term, guard) = terminal::init()?;
     let (tx, rx) = crossbeam_channel::unbounded::<Control>();
     if let Ok((w, h)) = crossterm::terminal::size() {
@@ -373,27 +383,27 @@ impl ProgressWriter {
             .name("concur-progress".into())
             .spawn(move || {
                 let saving = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                let mut warned = false;
-                while let Ok(mut p) = rx.recv() {
-                    while let Ok(newer) = rx.try_recv() {
-                        p = newer;
+                    let mut warned = false;
+                    while let Ok(mut p) = rx.recv() {
+                        while let Ok(newer) = rx.try_recv() {
+                            p = newer;
+                        }
+                        if let Err(e) = store.save(&p)
+                            && !warned
+                        {
+                            warned = true;
+                            let path = store
+                                .path()
+                                .map(|p| p.display().to_string())
+                                .unwrap_or_default();
+                            let _ = notices.send(Control::App(Msg::Notice(
+                                Notice::CannotSaveProgress {
+                                    path,
+                                    error: e.to_string(),
+                                },
+                            )));
+                        }
                     }
-                    if let Err(e) = store.save(&p)
-                        && !warned
-                    {
-                        warned = true;
-                        let path = store
-                            .path()
-                            .map(|p| p.display().to_string())
-                            .unwrap_or_default();
-                        let _ = notices.send(Control::App(Msg::Notice(
-                            Notice::CannotSaveProgress {
-                                path,
-                                error: e.to_string(),
-                            },
-                        )));
-                    }
-                }
                 }));
                 if saving.is_err() {
                     let _ = fatal.send(Control::Fatal("concur-progress panicked".into()));

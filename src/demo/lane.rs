@@ -29,7 +29,6 @@ pub enum LaneError {
     Failed(ErrorReport),
 }
 
-
 impl From<Cancelled> for LaneError {
     fn from(_: Cancelled) -> Self {
         LaneError::Cancelled

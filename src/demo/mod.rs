@@ -33,6 +33,7 @@ use std::thread::JoinHandle;
 pub use cancel::{Cancel, Cancelled};
 pub use clock::Clock;
 pub use event::{DemoEvent, ErrorReport, EventKind, Metric, RunId, Span, SpanState, Unit};
+pub use lane::THREAD_PREFIX;
 pub(crate) use lane::{LaneCtx, LaneError};
 pub use params::{Knobs, ParamError, ParamInfo, Params};
 pub use runner::{DemoRun, HeadlessOptions, Outcome, Watched, run_headless};

@@ -124,13 +124,27 @@ impl Params {
                 .try_into()
                 .map_err(|e: toml::de::Error| ParamError {
                     line: None,
-                    message: e.message().trim().to_string(),
+                    message: self.blame::<K>(e.message().trim()),
                 })?;
         k.validate().map_err(|message| ParamError {
             line: None,
             message,
         })?;
         Ok(k)
+    }
+
+    /// Names the parameter a type error is about: a table without a line
+    /// has no span to point at, so each value is tried alone.
+    fn blame<K: Knobs>(&self, message: &str) -> String {
+        let culprit = self.table.iter().find(|(k, v)| {
+            let mut one = toml::Table::new();
+            one.insert((*k).clone(), (*v).clone());
+            toml::Value::Table(one).try_into::<K>().is_err()
+        });
+        match culprit {
+            Some((name, _)) if !message.contains(name.as_str()) => format!("`{name}`: {message}"),
+            _ => message.to_string(),
+        }
     }
 
     /// Like [`Params::knobs`] on a demo block's text, with the line of the
@@ -236,7 +250,11 @@ mod tests {
         let k: K = Params::new().with("call_ms", "500").knobs().unwrap();
         assert_eq!(k.call_ms, 500);
         assert_eq!(k.mode, "a");
-        assert!(Params::new().with("call_ms", "fast").knobs::<K>().is_err());
+        let e = Params::new()
+            .with("call_ms", "fast")
+            .knobs::<K>()
+            .unwrap_err();
+        assert!(e.message.starts_with("`call_ms`"), "{e}");
         assert!(Params::new().with("nosuch", "1").knobs::<K>().is_err());
         assert!(Params::new().with("call_ms", "20000").knobs::<K>().is_err());
     }

@@ -53,7 +53,7 @@ fn steps_split_at_headings_and_rules() {
     let demo = l.steps[1].demo.as_ref().unwrap();
     assert_eq!(demo.id, "spinner");
     assert_eq!(demo.line, 17);
-    assert_eq!(demo.params.get("call_ms"), Some("500"));
+    assert_eq!(demo.params.get("call_ms").as_deref(), Some("500"));
     // A step after a rule, without its own heading, keeps the title.
     assert_eq!(l.steps[2].title, "Second step");
     assert_eq!(l.steps[2].line, 23);
@@ -179,8 +179,22 @@ fn check_rejects_unknown_parameters() {
     let c = Catalog::from_files(Source::Builtin, vec![file("en/01.md", Lang::En, &text)]);
     let problems = check(&c);
     assert_eq!(problems.len(), 1, "{problems:?}");
-    assert!(problems[0].message.contains("no parameter `speed`"));
-    assert_eq!(problems[0].line, 17);
+    assert!(
+        problems[0].message.contains("unknown field `speed`"),
+        "{problems:?}"
+    );
+    // The line of the parameter, inside the demo block.
+    assert_eq!(problems[0].line, 18);
+}
+
+#[test]
+fn check_rejects_bad_parameter_values_at_their_line() {
+    let text = GOOD.replace("call_ms = 500", "frame_ms = 100\ncall_ms = \"fast\"");
+    let c = Catalog::from_files(Source::Builtin, vec![file("en/01.md", Lang::En, &text)]);
+    let problems = check(&c);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].message.contains("call_ms"), "{problems:?}");
+    assert_eq!(problems[0].line, 19);
 }
 
 #[test]

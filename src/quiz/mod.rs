@@ -8,4 +8,3 @@ pub mod parse;
 pub use grade::{Grade, grade};
 pub use model::{Kind, Question, Quiz, Response};
 pub use parse::parse_quiz;
-

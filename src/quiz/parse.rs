@@ -301,7 +301,7 @@ explanation = "e"
         let (q, problems) = parse_quiz("q.toml", &with);
         assert!(problems.is_empty(), "{problems:?}");
         assert!(
-            matches!(&q.questions[1].kind, Kind::Predict { params, .. } if params.get("call_ms") == Some("500"))
+            matches!(&q.questions[1].kind, Kind::Predict { params, .. } if params.get("call_ms").as_deref() == Some("500"))
         );
     }
 

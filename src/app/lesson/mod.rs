@@ -310,7 +310,10 @@ mod tests {
         s.demo.as_mut().unwrap().reset(RunId(3));
         assert!(s.demo.as_ref().unwrap().is_running());
         s.leave_step();
-        assert!(s.demo.is_none(), "no demo view on screen: the run is dropped");
+        assert!(
+            s.demo.is_none(),
+            "no demo view on screen: the run is dropped"
+        );
         let kept = &s.past[&step];
         assert!(!kept.is_running());
     }

@@ -42,9 +42,7 @@ impl Overlay {
     }
 
     pub fn contents(step: usize) -> Overlay {
-        Overlay::Contents(RefCell::new(
-            ListState::default().with_selected(Some(step)),
-        ))
+        Overlay::Contents(RefCell::new(ListState::default().with_selected(Some(step))))
     }
 
     pub fn on_key(&mut self, key: &KeyEvent, steps: usize) -> Outcome {

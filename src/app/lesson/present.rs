@@ -89,7 +89,13 @@ fn render_title(title: &str, big: Option<Vec<String>>, app: &App, area: Rect, bu
     }
 }
 
-pub(super) fn render(app: &App, state: &LessonState, set: &LessonSet, area: Rect, buf: &mut Buffer) {
+pub(super) fn render(
+    app: &App,
+    state: &LessonState,
+    set: &LessonSet,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let t = &app.theme;
     let lesson = set.get(app.lang);
     let step = &lesson.steps[state.step];

@@ -11,9 +11,9 @@ use ratatui::widgets::{
 };
 
 use super::{LessonState, TextCache, nav, present};
+use crate::app::App;
 use crate::app::keys::Context;
 use crate::app::status::status_line;
-use crate::app::App;
 use crate::lesson::{Block, LessonSet};
 use crate::ui::demo_pane::DemoPane;
 use crate::ui::markdown::render_blocks;

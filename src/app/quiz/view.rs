@@ -176,7 +176,11 @@ fn choice_lines(state: &QuizState, q: &Question, th: &Theme, w: usize) -> Vec<Li
         if graded && is_right {
             runs.push((" ✓".into(), style));
         }
-        lines.extend(hanging((format!("{pointer} {} {mark} ", d + 1), style), runs, w));
+        lines.extend(hanging(
+            (format!("{pointer} {} {mark} ", d + 1), style),
+            runs,
+            w,
+        ));
     }
     lines
 }
@@ -187,7 +191,11 @@ fn figure(q: &Question, name: &str, value: f64, lang: Lang) -> String {
         return format!("{value}");
     };
     let unit = name.split_once('.').and_then(|(lane, metric)| {
-        demo::find(id)?.info().lane(lane)?.metric(metric).map(|m| m.unit)
+        demo::find(id)?
+            .info()
+            .lane(lane)?
+            .metric(metric)
+            .map(|m| m.unit)
     });
     match unit {
         Some(u) => u.format(value, lang),
@@ -195,7 +203,14 @@ fn figure(q: &Question, name: &str, value: f64, lang: Lang) -> String {
     }
 }
 
-fn verdict_lines(q: &Question, g: &Grade, lesson: &Lesson, lang: Lang, th: &Theme, w: usize) -> Vec<Line<'static>> {
+fn verdict_lines(
+    q: &Question,
+    g: &Grade,
+    lesson: &Lesson,
+    lang: Lang,
+    th: &Theme,
+    w: usize,
+) -> Vec<Line<'static>> {
     let mut lines = vec![Line::default()];
     let wrap = |text: String, style: Style| wrap_runs(&[(text, style)], w);
     if g.correct {
@@ -248,7 +263,10 @@ fn verdict_lines(q: &Question, g: &Grade, lesson: &Lesson, lang: Lang, th: &Them
         .unwrap_or("");
     let from = t("from step", "出自步骤").get(lang);
     let sep = if lang.is_zh() { "：" } else { ": " };
-    lines.extend(wrap(format!("— {from} {}{sep}{step_title}", q.step), th.muted()));
+    lines.extend(wrap(
+        format!("— {from} {}{sep}{step_title}", q.step),
+        th.muted(),
+    ));
     lines.push(Line::styled(
         t("Enter: next", "Enter：下一题").get(lang),
         th.muted(),
@@ -267,8 +285,9 @@ fn render_question(
     let (th, lang) = (&app.theme, app.lang);
     let (text_area, demo_area) = match &state.demo {
         Some(_) if area.height >= MIN_HEIGHT_WITH_DEMO => {
-            let [a, b] = Layout::vertical([Constraint::Fill(1), Constraint::Length(area.height / 2)])
-                .areas(area);
+            let [a, b] =
+                Layout::vertical([Constraint::Fill(1), Constraint::Length(area.height / 2)])
+                    .areas(area);
             (a, Some(b))
         }
         _ => (area, None),
@@ -291,7 +310,8 @@ fn render_question(
         _ => {}
     }
     let pinned = (prompt.len() as u16).min(text_area.height / 2);
-    let [top, bottom] = Layout::vertical([Constraint::Length(pinned), Constraint::Fill(1)]).areas(text_area);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(pinned), Constraint::Fill(1)]).areas(text_area);
     Paragraph::new(prompt).render(top, buf);
     // A fresh verdict shows its end (the explanation); PgUp/PgDn move it.
     let max = rest.len().saturating_sub(bottom.height as usize);
