@@ -21,6 +21,9 @@ struct LaneJson {
     name: &'static str,
     state: &'static str,
     metrics: Map<String, Value>,
+    /// What the lane reported after its title (a Python lane's interpreter).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
@@ -64,6 +67,7 @@ pub fn to_json(outcome: &Outcome) -> Value {
                 .iter()
                 .map(|m| (m.name.to_string(), typed(m.value, m.unit)))
                 .collect(),
+            detail: lane.detail.as_ref().map(|d| d.en.clone()),
             error: lane.error.as_ref().map(|e| e.to_string()),
         })
         .collect();

@@ -87,6 +87,11 @@ impl Clock {
         self.state().paused
     }
 
+    /// Running for one step only (`n` while paused): Python lanes stay stopped.
+    pub fn is_stepping(&self) -> bool {
+        self.state().stepping
+    }
+
     pub fn set_scale(&self, scale: f64) {
         {
             let mut s = self.state();

@@ -40,6 +40,9 @@ pub enum EventKind {
     CodeLine(usize),
     /// What the lane still holds in memory right now, as name/value pairs.
     Knows(Vec<(LocalText, LocalText)>),
+    /// A detail shown after the lane's static title, e.g. the interpreter
+    /// a Python lane runs in ("CPython 3.11.7 · GIL").
+    Detail(LocalText),
     /// The lane waits for its turn and has not started its work yet.
     Waiting,
     Done,

@@ -25,6 +25,7 @@ mod file_io;
 mod futures;
 mod io_models;
 mod parallel;
+pub mod python;
 mod spinner;
 
 use std::marker::PhantomData;
@@ -86,6 +87,16 @@ pub struct LaneInfo {
 impl LaneInfo {
     pub fn metric(&self, name: &str) -> Option<&'static MetricInfo> {
         self.metrics.iter().find(|m| m.name == name)
+    }
+
+    /// Whether the lane runs Python code in a child process (named `py-…`).
+    pub fn is_python(&self) -> bool {
+        self.name.starts_with(python::LANE_PREFIX)
+    }
+
+    /// The language of `code`, for highlighting.
+    pub fn code_language(&self) -> &'static str {
+        if self.is_python() { "python" } else { "rust" }
     }
 }
 

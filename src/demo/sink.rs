@@ -178,6 +178,16 @@ impl LaneSink {
         self.send(EventKind::CodeLine(line))
     }
 
+    /// A detail shown after the lane's title (a Python lane's interpreter).
+    pub fn detail(&self, text: impl Into<LocalText>) {
+        self.send(EventKind::Detail(text.into()))
+    }
+
+    /// What this lane declared: its name, metrics and shown code.
+    pub fn info(&self) -> Option<&'static super::LaneInfo> {
+        self.sink.info.lanes.get(self.lane)
+    }
+
     pub fn knows(&self, pairs: Vec<(LocalText, LocalText)>) {
         self.send(EventKind::Knows(pairs))
     }

@@ -10,15 +10,31 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::lane::{LaneResult, spawn_async_lane, spawn_lane, thread_name};
+use super::python::{PyLane, PyScript};
 use super::stats::Samples;
 use super::{
-    Cancelled, DemoCtx, DemoDef, DemoInfo, ErrorReport, Knobs, LaneCtx, LaneError, LaneInfo, Unit,
-    metric,
+    Cancelled, DemoCtx, DemoDef, DemoInfo, ErrorReport, Knobs, LaneCtx, LaneError, LaneInfo,
+    MetricInfo, Unit, column, metric,
 };
 use crate::i18n::Text;
 use crate::tr;
 
 const ID: &str = "spinner";
+
+const THREAD_METRICS: &[MetricInfo] = &[
+    metric("answer", Unit::Count),
+    column("ticks", Unit::Count, "ticks"),
+    column("elapsed_ms", Unit::Ms, "elapsed"),
+    column("jitter_p99_ms", Unit::Ms, "p99 late"),
+];
+const COROUTINE_METRICS: &[MetricInfo] = &[
+    metric("answer", Unit::Count),
+    column("ticks", Unit::Count, "ticks"),
+    column("elapsed_ms", Unit::Ms, "elapsed"),
+    column("jitter_p99_ms", Unit::Ms, "p99 late"),
+    column("max_lag_ms", Unit::Ms, "max lag"),
+    column("cleanup_ran", Unit::Flag, "cleanup"),
+];
 
 static INFO: DemoInfo = DemoInfo {
     id: ID,
@@ -34,12 +50,7 @@ static INFO: DemoInfo = DemoInfo {
                 "thread: OS thread + stop flag",
                 "thread：操作系统线程 + 停止标志",
             ),
-            metrics: &[
-                metric("answer", Unit::Count),
-                metric("ticks", Unit::Count),
-                metric("elapsed_ms", Unit::Ms),
-                metric("jitter_p99_ms", Unit::Ms),
-            ],
+            metrics: THREAD_METRICS,
             code: "",
         },
         LaneInfo {
@@ -48,18 +59,97 @@ static INFO: DemoInfo = DemoInfo {
                 "coroutine: tokio task + cancel",
                 "coroutine：tokio 任务 + 取消",
             ),
-            metrics: &[
-                metric("answer", Unit::Count),
-                metric("ticks", Unit::Count),
-                metric("elapsed_ms", Unit::Ms),
-                metric("jitter_p99_ms", Unit::Ms),
-                metric("max_lag_ms", Unit::Ms),
-                metric("cleanup_ran", Unit::Flag),
-            ],
+            metrics: COROUTINE_METRICS,
             code: "",
+        },
+        LaneInfo {
+            name: "py-thread",
+            title: Text::new(
+                "py-thread: threading.Thread + Event",
+                "py-thread：threading.Thread + Event",
+            ),
+            metrics: THREAD_METRICS,
+            code: PY_SCRIPT.code,
+        },
+        LaneInfo {
+            name: "py-asyncio",
+            title: Text::new(
+                "py-asyncio: a task cancelled at its await",
+                "py-asyncio：在 await 处被取消的任务",
+            ),
+            metrics: COROUTINE_METRICS,
+            code: PY_SCRIPT.code,
         },
     ],
     failure: None,
+};
+
+/// The asyncio twin: one script, its lane picks the function.
+static PY_SCRIPT: PyScript = PyScript {
+    code: include_str!("../../assets/python/spinner.py"),
+    texts: &[
+        (
+            "thread_saw_flag",
+            Text::new(
+                "spinner thread: saw the Event, stops",
+                "旋转线程：看到了 Event，停下",
+            ),
+        ),
+        (
+            "start_thread",
+            Text::new("main: start the spinner thread", "main：启动旋转线程"),
+        ),
+        (
+            "slow_call",
+            Text::new(
+                "main: slow_function() blocks for {ms} ms",
+                "main：slow_function() 阻塞 {ms} 毫秒",
+            ),
+        ),
+        (
+            "set_and_join",
+            Text::new(
+                "main: done.set(), then join the thread",
+                "main：done.set()，再等待线程结束（join）",
+            ),
+        ),
+        (
+            "task_cleanup",
+            Text::new(
+                "spinner task: CancelledError at its await, cleanup ran",
+                "旋转任务：在 await 处收到 CancelledError，清理代码已运行",
+            ),
+        ),
+        (
+            "created_task",
+            Text::new(
+                "supervisor: created the spinner task",
+                "supervisor：创建了旋转任务",
+            ),
+        ),
+        (
+            "await_slow",
+            Text::new(
+                "supervisor: await slow_coroutine() ({ms} ms)",
+                "supervisor：await slow_coroutine()（{ms} 毫秒）",
+            ),
+        ),
+        (
+            "cancel_task",
+            Text::new(
+                "supervisor: spinner.cancel()",
+                "supervisor：spinner.cancel()",
+            ),
+        ),
+        (
+            "task_reports_cancelled",
+            Text::new(
+                "supervisor: the task reports: cancelled",
+                "supervisor：任务报告：已取消",
+            ),
+        ),
+        ("answer", Text::new("Answer: {answer}", "答案：{answer}")),
+    ],
 };
 
 /// The spinner's parameters.
@@ -119,7 +209,15 @@ pub static DEMO: DemoDef<Timing> = DemoDef::new(&INFO, start);
 
 fn start(ctx: DemoCtx, timing: Timing) -> Vec<JoinHandle<()>> {
     let t = timing.clone();
+    // A healthy Python spinner is silent for at most a frame.
+    let quiet = timing.frame() * 3;
     [
+        PyLane::new(ID, "py-thread", &PY_SCRIPT, &timing)
+            .quiet(quiet)
+            .spawn(ctx.lane(2)),
+        PyLane::new(ID, "py-asyncio", &PY_SCRIPT, &timing)
+            .quiet(quiet)
+            .spawn(ctx.lane(3)),
         spawn_lane(ID, "thread", ctx.lane(0), move |lane| thread_lane(lane, t)),
         spawn_async_lane(ID, "coroutine", ctx.lane(1), true, move |lane, _lag| {
             coroutine_lane(lane, timing)

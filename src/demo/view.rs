@@ -43,6 +43,8 @@ pub struct LaneView {
     pub spans: VecDeque<Span>,
     pub code_line: Option<usize>,
     pub knows: Vec<(LocalText, LocalText)>,
+    /// Shown after the static title (a Python lane's interpreter).
+    pub detail: Option<LocalText>,
     pub error: Option<ErrorReport>,
     /// Demo time of the lane's last event.
     pub last_demo_at: Duration,
@@ -64,6 +66,7 @@ impl LaneView {
             spans: VecDeque::new(),
             code_line: None,
             knows: Vec::new(),
+            detail: None,
             error: None,
             last_demo_at: Duration::ZERO,
         }
@@ -96,6 +99,7 @@ impl LaneView {
             match kind {
                 EventKind::Metric(m) => self.set_metric(m),
                 EventKind::Log(line) => push_bounded(&mut self.log, line, LOG_CAPACITY),
+                EventKind::Detail(d) => self.detail = Some(d),
                 _ => {}
             }
             return;
@@ -119,6 +123,7 @@ impl LaneView {
             EventKind::Span(span) => push_bounded(&mut self.spans, span, SPAN_CAPACITY),
             EventKind::CodeLine(line) => self.code_line = Some(line),
             EventKind::Knows(pairs) => self.knows = pairs,
+            EventKind::Detail(d) => self.detail = Some(d),
             EventKind::Done => self.state = LaneState::Done,
             EventKind::Failed(report) => {
                 self.state = LaneState::Failed;

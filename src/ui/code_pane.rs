@@ -16,7 +16,7 @@ use super::wrap::truncate;
 type Highlighted = Vec<Vec<(String, SyntaxKind)>>;
 
 /// Lane code is `'static` and never changes: highlight each once.
-fn highlighted(code: &'static str) -> Highlighted {
+fn highlighted(code: &'static str, language: &str) -> Highlighted {
     static CACHE: OnceLock<Mutex<HashMap<usize, Highlighted>>> = OnceLock::new();
     let key = code.as_ptr() as usize;
     let mut cache = CACHE
@@ -26,7 +26,7 @@ fn highlighted(code: &'static str) -> Highlighted {
     if let Some(h) = cache.get(&key) {
         return h.clone();
     }
-    let h = highlight_if_ready(code, "rust");
+    let h = highlight_if_ready(code, language);
     if is_ready() {
         cache.insert(key, h.clone());
     }
@@ -35,6 +35,8 @@ fn highlighted(code: &'static str) -> Highlighted {
 
 pub struct CodePane<'a> {
     pub code: &'static str,
+    /// A syntect language token: `rust`, `python`.
+    pub language: &'static str,
     /// 0-based line running now.
     pub current: Option<usize>,
     pub theme: &'a Theme,
@@ -46,7 +48,7 @@ impl Widget for CodePane<'_> {
             return;
         }
         let t = self.theme;
-        let lines = highlighted(self.code);
+        let lines = highlighted(self.code, self.language);
         let height = area.height as usize;
         // Keep the current line in view, a third of the way down.
         let first = match self.current {
@@ -97,6 +99,7 @@ mod tests {
         let mut buf = Buffer::empty(Rect::new(0, 0, 40, h));
         CodePane {
             code: CODE,
+            language: "rust",
             current,
             theme: &Theme::mono(),
         }

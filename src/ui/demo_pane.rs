@@ -186,12 +186,16 @@ impl Widget for LanePane<'_> {
             state_mark(lane.state),
             state_text(lane.state, lang)
         );
+        let title = match &lane.detail {
+            Some(d) => format!(" {} · {} ", lane.info.title.get(lang), d.get(lang)),
+            None => format!(" {} ", lane.info.title.get(lang)),
+        };
         let block = Block::new()
             .borders(Borders::ALL)
             .border_style(t.border())
             .title(Span::styled(
                 truncate(
-                    &format!(" {} ", lane.info.title.get(lang)),
+                    &title,
                     area.width.saturating_sub(mark.width() as u16 + 2) as usize,
                 ),
                 t.strong(),
@@ -268,6 +272,7 @@ impl Widget for LanePane<'_> {
         if code_h > 0 {
             CodePane {
                 code,
+                language: lane.info.code_language(),
                 current: lane.code_line,
                 theme: t,
             }
