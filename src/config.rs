@@ -18,6 +18,9 @@ pub const FILE_NAME: &str = "config.toml";
 pub struct Config {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<String>,
+    /// The Python interpreter of the Python lanes (`--python` wins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -25,6 +28,8 @@ pub struct ConfigStore {
     dir: Option<PathBuf>,
     /// False after a file we could not read: we must not overwrite it.
     writable: bool,
+    /// The settings as last loaded or saved: a save keeps what it does not change.
+    current: Config,
 }
 
 pub fn default_dir() -> Option<PathBuf> {
@@ -36,7 +41,13 @@ impl ConfigStore {
         ConfigStore {
             dir,
             writable: true,
+            current: Config::default(),
         }
+    }
+
+    /// The settings as last loaded or saved.
+    pub fn current(&self) -> Config {
+        self.current.clone()
     }
 
     pub fn dir(&self) -> Option<&Path> {
@@ -65,7 +76,10 @@ impl ConfigStore {
             }
         };
         match toml::from_str::<Config>(&text) {
-            Ok(c) => (c, vec![]),
+            Ok(c) => {
+                self.current = c.clone();
+                (c, vec![])
+            }
             Err(e) => {
                 self.writable = false;
                 let line = e
@@ -81,7 +95,8 @@ impl ConfigStore {
         }
     }
 
-    pub fn save(&self, config: &Config) -> std::io::Result<()> {
+    pub fn save(&mut self, config: &Config) -> std::io::Result<()> {
+        self.current = config.clone();
         match (self.path(), self.writable) {
             (Some(path), true) => {
                 let text = toml::to_string(config).map_err(std::io::Error::other)?;
@@ -104,11 +119,13 @@ mod tests {
         store
             .save(&Config {
                 theme: Some("light".into()),
+                python: Some("/opt/py/bin/python3".into()),
             })
             .unwrap();
         let (c, w) = ConfigStore::in_dir(Some(dir.path().to_path_buf())).load();
         assert!(w.is_empty());
         assert_eq!(c.theme.as_deref(), Some("light"));
+        assert_eq!(c.python.as_deref(), Some("/opt/py/bin/python3"));
 
         std::fs::write(
             dir.path().join(FILE_NAME),

@@ -38,6 +38,10 @@ struct Cli {
     /// theme file's path [default: the last one chosen with T, or dark]
     #[arg(long, value_name = "NAME|PATH")]
     theme: Option<String>,
+    /// The Python interpreter of the demos' Python lanes (3.11 or newer)
+    /// [default: python = "…" in config.toml, else python3 on PATH]
+    #[arg(long, value_name = "PATH", global = true)]
+    python: Option<std::ffi::OsString>,
 }
 
 const KEYS_HELP: &str = "Keys: →/← l/h PgDn/PgUp step · ↓/↑ j/k scroll · Space start/stop the demo · \
@@ -200,6 +204,9 @@ fn source_of(dir: Option<PathBuf>) -> Source {
 
 fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
     let lang = lang_of(cli.lang);
+    // Read-only here: the TUI loads the config again and reports problems.
+    let saved_python = ConfigStore::in_dir(config::default_dir()).load().0.python;
+    demo::python::choose(cli.python.clone(), saved_python);
     match cli.command {
         Some(Command::List { json }) => list(&Catalog::load(&source_of(cli.lessons)), json, lang),
         Some(Command::Check { dir }) => {
@@ -364,12 +371,16 @@ fn show_progress(
 }
 
 fn list_demos(lang: Lang) {
+    let python = python_lanes_here(lang);
     for d in demo::all() {
         let info = d.info();
         println!("{:<12} {}", info.id, info.title.get(lang));
         for lane in info.lanes {
             let metrics: Vec<&str> = lane.metrics.iter().map(|m| m.name).collect();
             println!("    lane {:<18} {}", lane.name, lane.title.get(lang));
+            if lane.is_python() {
+                println!("         {:<18} {python}", "");
+            }
             println!("         {:<18} [{}]", "", metrics.join(", "));
         }
         let params = d.params();
@@ -382,6 +393,24 @@ fn list_demos(lang: Lang) {
             let assignment = format!("{}={}", p.name, p.default);
             println!("    -p {assignment:<w$}  {}", p.help.get(lang));
         }
+    }
+}
+
+/// Whether the Python lanes run here, and in what, or why not.
+fn python_lanes_here(lang: Lang) -> String {
+    let interp = demo::python::interpreter().shown();
+    match demo::python::availability() {
+        Ok(p) => {
+            let detail = p.detail();
+            match lang {
+                Lang::En => format!("runs here: {} ({interp})", detail.en),
+                Lang::Zh => format!("可在此运行：{}（{interp}）", detail.zh),
+            }
+        }
+        Err(u) => match lang {
+            Lang::En => format!("not available here: {}; {}", u.reason.en, u.fix.en),
+            Lang::Zh => format!("此处不可用：{}；{}", u.reason.zh, u.fix.zh),
+        },
     }
 }
 

@@ -92,7 +92,7 @@ def now():
     return _clock.at(time.monotonic_ns())
 
 
-def at(mono_ns):
+def demo_at(mono_ns):
     """Demo seconds at a `time.monotonic_ns()` reading (a worker's, say)."""
     return _clock.at(mono_ns)
 
@@ -157,6 +157,13 @@ def log(text, **kw):
     """A log line: `text` is a key of the lane's table (translated), or same(..)."""
     line = _caller_line()
     _send(t="log", text=_text(text, kw), **({"line": line} if line else {}))
+
+
+def at():
+    """Moves the code pane to the statement after this call."""
+    line = _caller_line()
+    if line:
+        _send(t="line", n=line)
 
 
 def status(text, **kw):

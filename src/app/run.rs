@@ -68,6 +68,7 @@ impl Runtime {
         if e.save_config {
             let config = Config {
                 theme: Some(app.theme.name.clone()),
+                ..self.settings.current()
             };
             if let Err(err) = self.settings.save(&config) {
                 app.notices.push(Notice::CannotSaveSettings {

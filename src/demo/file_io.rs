@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lane::{LaneResult, spawn_async_lane};
 use super::probe::LagStats;
+use super::python::{PyLane, PyScript};
 use super::{
     Cancel, DemoCtx, DemoDef, DemoInfo, ErrorReport, Knobs, LaneCtx, LaneError, LaneInfo,
     MetricInfo, Unit, metric,
@@ -69,8 +70,75 @@ static INFO: DemoInfo = DemoInfo {
             metrics: METRICS,
             code: "",
         },
+        LaneInfo {
+            name: "py-blocking",
+            title: Text::new(
+                "py-blocking: open()/write() inside a coroutine",
+                "py-blocking：在协程里直接 open()/write()",
+            ),
+            metrics: BLOCKING_METRICS,
+            code: PY_SCRIPT.code,
+        },
+        LaneInfo {
+            name: "py-to-thread",
+            title: Text::new(
+                "py-to-thread: the same calls via asyncio.to_thread",
+                "py-to-thread：同样的调用交给 asyncio.to_thread",
+            ),
+            metrics: METRICS,
+            code: PY_SCRIPT.code,
+        },
     ],
     failure: None,
+};
+
+/// The asyncio twin: the same files, the same lag probe, in Python.
+static PY_SCRIPT: PyScript = PyScript {
+    code: include_str!("../../assets/python/file_io.py"),
+    texts: &[
+        (
+            "plan_py-blocking",
+            Text::new(
+                "{files} files of {mb} MiB, write + read back, in the coroutine",
+                "{files} 个 {mb} MiB 的文件，写入再读回，就在协程里",
+            ),
+        ),
+        (
+            "plan_py-to-thread",
+            Text::new(
+                "{files} files of {mb} MiB, write + read back, asyncio.to_thread",
+                "{files} 个 {mb} MiB 的文件，写入再读回，交给 asyncio.to_thread",
+            ),
+        ),
+        (
+            "epoll_refuses",
+            Text::new(
+                "  epoll refuses regular files: loops use threads",
+                "  epoll 拒绝普通文件：事件循环只好用线程",
+            ),
+        ),
+        (
+            "write_lag",
+            Text::new(
+                "write {n}: {call} ms call → loop lag {lag} ms",
+                "写 {n}：调用 {call} 毫秒 → 循环延迟 {lag} 毫秒",
+            ),
+        ),
+        (
+            "read_lag",
+            Text::new(
+                "read {n}: {call} ms call → loop lag {lag} ms",
+                "读 {n}：调用 {call} 毫秒 → 循环延迟 {lag} 毫秒",
+            ),
+        ),
+        (
+            "drew",
+            Text::new(
+                "spinner drew {got} of {expected} frames",
+                "旋转指针画了 {expected} 帧中的 {got} 帧",
+            ),
+        ),
+    ],
 };
 
 /// How much each lane writes (and reads back).
@@ -132,7 +200,16 @@ pub static DEMO: DemoDef<Sizes> = DemoDef::new(&INFO, start);
 
 fn start(ctx: DemoCtx, sizes: Sizes) -> Vec<JoinHandle<()>> {
     let s2 = sizes.clone();
+    // The blocking lane's loop says nothing while a call holds it: allow a
+    // slow disk (5 MB/s) for the largest call.
+    let quiet = Duration::from_millis(200 * sizes.file_mb);
     [
+        PyLane::new(ID, "py-blocking", &PY_SCRIPT, &sizes)
+            .quiet(quiet)
+            .spawn(ctx.lane(2)),
+        PyLane::new(ID, "py-to-thread", &PY_SCRIPT, &sizes)
+            .quiet(quiet)
+            .spawn(ctx.lane(3)),
         spawn_async_lane(ID, "blocking", ctx.lane(0), true, |lane, lag| async move {
             file_lane(lane, lag, sizes, Calls::InCoroutine).await
         }),

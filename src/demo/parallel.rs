@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cpu::{cores, process_cpu, thread_cpu};
 use super::lane::{LaneResult, spawn_async_lane, spawn_lane, thread_name};
+use super::python::{PyLane, PyScript};
 use super::turns::{HandOver, Turn};
 use super::{
     Cancelled, DemoCtx, DemoDef, DemoInfo, ErrorReport, Knobs, LaneCtx, LaneError, LaneInfo,
@@ -55,8 +56,84 @@ static INFO: DemoInfo = DemoInfo {
             metrics: METRICS,
             code: "",
         },
+        LaneInfo {
+            name: "py-event-loop",
+            title: Text::new(
+                "py-event-loop: asyncio tasks on one thread",
+                "py-event-loop：一个线程上的 asyncio 任务",
+            ),
+            metrics: METRICS,
+            code: PY_SCRIPT.code,
+        },
+        LaneInfo {
+            name: "py-threads",
+            title: Text::new(
+                "py-threads: ThreadPoolExecutor (the GIL decides)",
+                "py-threads：ThreadPoolExecutor（由 GIL 决定）",
+            ),
+            metrics: METRICS,
+            code: PY_SCRIPT.code,
+        },
+        LaneInfo {
+            name: "py-processes",
+            title: Text::new(
+                "py-processes: ProcessPoolExecutor, one process per worker",
+                "py-processes：ProcessPoolExecutor，每个工作者一个进程",
+            ),
+            metrics: METRICS,
+            code: PY_SCRIPT.code,
+        },
     ],
     failure: None,
+};
+
+/// The Python twins: the same plan on asyncio, threads and processes.
+static PY_SCRIPT: PyScript = PyScript {
+    code: include_str!("../../assets/python/parallel.py"),
+    texts: &[
+        (
+            "plan_py-event-loop",
+            Text::new(
+                "{jobs} {kind} jobs x {chunks} pieces of {ms} ms, as tasks on one loop",
+                "{jobs} 个 {kind} 任务 x 每个 {chunks} 段、每段 {ms} 毫秒，作为任务跑在一个循环上",
+            ),
+        ),
+        (
+            "plan_py-threads",
+            Text::new(
+                "the same {jobs} jobs on a ThreadPoolExecutor of {workers} threads",
+                "同样的 {jobs} 个任务，跑在有 {workers} 个线程的 ThreadPoolExecutor 上",
+            ),
+        ),
+        (
+            "plan_py-processes",
+            Text::new(
+                "the same {jobs} jobs on a ProcessPoolExecutor of {workers} processes",
+                "同样的 {jobs} 个任务，跑在有 {workers} 个进程的 ProcessPoolExecutor 上",
+            ),
+        ),
+        (
+            "speedup",
+            Text::new(
+                "speedup {speedup}x · {cores} cores used",
+                "加速 {speedup} 倍 · 用了 {cores} 个核心",
+            ),
+        ),
+        (
+            "gil_one_at_a_time",
+            Text::new(
+                "the GIL: one thread runs Python bytecode at a time",
+                "GIL：同一时刻只有一个线程执行 Python 字节码",
+            ),
+        ),
+        (
+            "cores_busy",
+            Text::new(
+                "only ~{free} core(s) were free: another program held the rest",
+                "只有约 {free} 个核心空闲：其余的被别的程序占着",
+            ),
+        ),
+    ],
 };
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -162,6 +239,26 @@ pub static DEMO: DemoDef<Plan> = DemoDef::new(&INFO, start);
 fn start(ctx: DemoCtx, plan: Plan) -> Vec<JoinHandle<()>> {
     let turn = Arc::new(Turn::default());
     let first = HandOver(turn.clone());
+    // Then the Python lanes, one after the other, each after the one before.
+    let turns: Vec<Arc<Turn>> = (0..3).map(|_| Arc::default()).collect();
+    let after_rayon = HandOver(turns[0].clone());
+    // A piece of work is the longest silence (CPU work on several threads
+    // under the GIL takes longer on the wall).
+    let quiet = plan.chunk() * plan.jobs.max(plan.threads) * 2;
+    let python: Vec<_> = ["py-event-loop", "py-threads", "py-processes"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let lane = PyLane::new(ID, name, &PY_SCRIPT, &plan)
+                .quiet(quiet)
+                .after(turns[i].clone());
+            let lane = match turns.get(i + 1) {
+                Some(next) => lane.then(HandOver(next.clone())),
+                None => lane,
+            };
+            lane.spawn(ctx.lane(2 + i))
+        })
+        .collect();
     // Both lanes do the same work: the rate is measured once, by the lane
     // that goes first, and read by the second after its turn begins.
     let rate: Arc<OnceLock<f64>> = Arc::default();
@@ -184,10 +281,12 @@ fn start(ctx: DemoCtx, plan: Plan) -> Vec<JoinHandle<()>> {
                 "等待事件循环：两个泳道轮流使用 CPU 核心"
             ));
             turn.wait(&lane)?;
+            let _next = after_rayon;
             rayon_lane(lane, plan, &rate)
         }),
     ]
     .into_iter()
+    .chain(python)
     .flatten()
     .collect()
 }

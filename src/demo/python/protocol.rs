@@ -85,7 +85,8 @@ pub enum Msg {
     Lag {
         ms: f64,
     },
-    /// The script line (1-based) that runs now.
+    /// The script line (1-based) of a `lane.at()` call: the pane shows
+    /// the statement after it.
     Line {
         n: usize,
     },
@@ -205,13 +206,10 @@ impl Mapper {
             })),
             Msg::Lag { ms } if ms.is_finite() => one(EventKind::Lag(ms.max(0.0))),
             Msg::Lag { .. } => Err("a lag sample that is not a finite number".into()),
-            Msg::Line { n } => {
-                let lines = self.script.code.lines().count();
-                match n.checked_sub(1).filter(|l| *l < lines) {
-                    Some(l) => one(EventKind::CodeLine(l)),
-                    None => Err(format!("line {n} is not in the script")),
-                }
-            }
+            Msg::Line { n } => match self.code_line(n) {
+                Some(l) => one(EventKind::CodeLine(l)),
+                None => Err(format!("line {n} is not in the script")),
+            },
             Msg::Progress { done, total } => one(EventKind::Progress { done, total }),
             Msg::Knows { pairs } => {
                 let pairs = pairs

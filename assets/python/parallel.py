@@ -1,0 +1,131 @@
+# The same jobs three ways: tasks on one event loop (py-event-loop), a
+# ThreadPoolExecutor (py-threads), a ProcessPoolExecutor (py-processes).
+# Work is CPU time per thread (time.thread_time), as in the Rust lanes.
+import asyncio
+import os
+import resource
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import concur_lane as lane
+
+JOBS, CHUNKS = lane.args["jobs"], lane.args["chunks"]
+CHUNK = lane.args["chunk_ms"] / 1000  # seconds of CPU time (demo time)
+WORKERS = lane.args["threads"]
+CPU = lane.args["workload"] == "cpu"
+
+
+def burn(cpu_seconds: float) -> None:
+    """Real computation, until this thread has used `cpu_seconds` of CPU."""
+    x, end = 1, time.thread_time() + cpu_seconds
+    while time.thread_time() < end:
+        for _ in range(2000):
+            x ^= (x << 13) & 0xFFFF_FFFF_FFFF_FFFF
+            x ^= x >> 7
+            x ^= (x << 17) & 0xFFFF_FFFF_FFFF_FFFF
+
+
+def piece(seconds: float) -> tuple:
+    """One piece of a job, on whichever thread or process runs it: who ran
+    it, when (monotonic ns), and the CPU time it used."""
+    t0, cpu0 = time.monotonic_ns(), time.thread_time()
+    if CPU:
+        burn(seconds)
+    else:
+        time.sleep(seconds)  # a worker that waits does nothing else
+    who = threading.current_thread().name
+    if lane.name == "py-processes":
+        who = f"py-proc-{os.getpid()}"
+    return who, t0, time.monotonic_ns(), time.thread_time() - cpu0
+
+
+class Tally:
+    def __init__(self):
+        self.work, self.workers, self.jobs_done = 0.0, set(), 0
+        self.start, self.real0, self.cpu0 = lane.now(), time.perf_counter(), cpu_used()
+
+    def add(self, result: tuple, job: int, chunk: int) -> None:
+        who, t0, t1, cpu = result
+        wall = lane.to_demo((t1 - t0) / 1e9)
+        self.work += lane.to_demo(cpu) if CPU else wall
+        self.workers.add(who)
+        state = "running" if CPU else "blocked"
+        lane.span(who, f"{job + 1}.{chunk + 1}", job, lane.demo_at(t0), lane.demo_at(t1), state)
+
+    def job_done(self) -> None:
+        self.jobs_done += 1
+        lane.progress(self.jobs_done, JOBS)
+
+
+def cpu_used() -> float:
+    """This process's CPU time, and its reaped children's (pool workers)."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + kids.ru_utime + kids.ru_stime
+
+
+async def on_the_loop(tally: Tally) -> None:
+    async def job(n: int) -> None:
+        for c in range(CHUNKS):
+            if CPU:
+                tally.add(piece(lane.wall(CHUNK)), n, c)  # the loop's thread computes
+                await asyncio.sleep(0)  # give the loop back: jobs take turns
+            else:
+                t0 = time.monotonic_ns()
+                await asyncio.sleep(CHUNK)  # waits overlap on one thread
+                tally.add(("py-loop", t0, time.monotonic_ns(), 0.0), n, c)
+        tally.job_done()
+
+    threading.current_thread().name = "py-loop"
+    await asyncio.gather(*(job(n) for n in range(JOBS)))
+
+
+async def in_a_pool(pool, tally: Tally) -> None:
+    loop = asyncio.get_running_loop()
+
+    async def job(n: int) -> None:
+        for c in range(CHUNKS):
+            result = await loop.run_in_executor(pool, piece, lane.wall(CHUNK))
+            tally.add(result, n, c)
+        tally.job_done()
+
+    await asyncio.gather(*(job(n) for n in range(JOBS)))
+
+
+async def main() -> None:
+    kind = "cpu" if CPU else "io"
+    lane.log("plan_" + lane.name, jobs=JOBS, kind=kind, chunks=CHUNKS, ms=lane.args["chunk_ms"], workers=WORKERS)
+    tally = Tally()
+    if lane.name == "py-event-loop":
+        await on_the_loop(tally)
+    elif lane.name == "py-threads":
+        with ThreadPoolExecutor(WORKERS, thread_name_prefix="py-thread") as pool:
+            await in_a_pool(pool, tally)
+    else:
+        with ProcessPoolExecutor(WORKERS, initializer=lane.worker_init) as pool:
+            await in_a_pool(pool, tally)
+    report(tally)
+
+
+def report(tally: Tally) -> None:
+    wall = lane.now() - tally.start
+    cores_used = (cpu_used() - tally.cpu0) / (time.perf_counter() - tally.real0)
+    speedup = tally.work / max(wall, 1e-9)
+    lane.metric("wall_ms", wall * 1000)
+    lane.metric("work_ms", tally.work * 1000)
+    lane.metric("speedup", speedup)
+    lane.metric("cores_used", cores_used)
+    lane.metric("threads", len(tally.workers))
+    lane.status("speedup", speedup=f"{speedup:.2f}", cores=f"{cores_used:.1f}")
+    wanted = min(len(tally.workers), len(os.sched_getaffinity(0)))
+    if CPU and wanted > 1 and cores_used < wanted - 0.5:
+        gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+        if lane.name == "py-threads" and gil:
+            lane.log("gil_one_at_a_time")
+        else:
+            lane.log("cores_busy", free=f"{max(round(cores_used), 1)}")
+
+
+if __name__ == "__main__":
+    lane.run(main(), probe=False)
