@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use serde::{Deserialize, Serialize};
 
 use super::lane::{LaneResult, spawn_async_lane};
+use super::python::{PyLane, PyScript};
 use super::{DemoCtx, DemoDef, DemoInfo, Knobs, LaneCtx, LaneInfo, MetricInfo, Unit, metric};
 use crate::i18n::{LocalText, Text};
 use crate::tr;
@@ -55,8 +56,104 @@ static INFO: DemoInfo = DemoInfo {
             metrics: METRICS,
             code: "",
         },
+        LaneInfo {
+            name: "py-gather",
+            title: Text::new(
+                "py-gather: asyncio.gather, all results in start order",
+                "py-gather：asyncio.gather，全部结果按启动顺序",
+            ),
+            metrics: METRICS,
+            code: PY_SCRIPT.code,
+        },
+        LaneInfo {
+            name: "py-as-completed",
+            title: Text::new(
+                "py-as-completed: asyncio.as_completed, as they finish",
+                "py-as-completed：asyncio.as_completed，按完成顺序",
+            ),
+            metrics: METRICS,
+            code: PY_SCRIPT.code,
+        },
     ],
     failure: None,
+};
+
+/// The asyncio twins: gather and as_completed, then wait(timeout=) and cancel.
+static PY_SCRIPT: PyScript = PyScript {
+    code: include_str!("../../assets/python/futures.py"),
+    texts: &[
+        (
+            "job_cancelled",
+            Text::new(
+                "job {job}: CancelledError at its await, cleanup ran",
+                "任务 {job}：在 await 处收到 CancelledError，清理代码已运行",
+            ),
+        ),
+        (
+            "gather",
+            Text::new(
+                "await asyncio.gather(...): every result at once, in start order",
+                "await asyncio.gather(...)：所有结果一起到，按启动顺序",
+            ),
+        ),
+        (
+            "as_completed",
+            Text::new(
+                "asyncio.as_completed(...): whichever finishes next",
+                "asyncio.as_completed(...)：谁先完成就先拿谁",
+            ),
+        ),
+        (
+            "result",
+            Text::new(
+                "{at} ms: job {job} ({took} ms)",
+                "{at} 毫秒：任务 {job}（{took} 毫秒）",
+            ),
+        ),
+        ("results_so_far", Text::new("results so far", "目前的结果")),
+        (
+            "round2",
+            Text::new(
+                "round 2: the same jobs, asyncio.wait(timeout={ms} ms)",
+                "第 2 轮：同样的任务，asyncio.wait(timeout={ms} 毫秒)",
+            ),
+        ),
+        (
+            "after_timeout",
+            Text::new(
+                "after {ms} ms: done {done}, pending {pending} (nothing cancelled yet)",
+                "{ms} 毫秒后：已完成 {done}，未完成 {pending}（还没有取消任何任务）",
+            ),
+        ),
+        (
+            "result_too_early",
+            Text::new(
+                "job {job}: .result() before it is done → {error}",
+                "任务 {job}：完成之前调用 .result() → {error}",
+            ),
+        ),
+        (
+            "cancel_one",
+            Text::new(
+                "cancel job {job} (task.cancel()): only this one, by hand",
+                "取消任务 {job}（task.cancel()）：只取消这一个，亲手取消",
+            ),
+        ),
+        (
+            "cancel_rest",
+            Text::new(
+                "the demo ends: cancel the {n} still pending",
+                "演示结束：取消剩下的 {n} 个未完成任务",
+            ),
+        ),
+        (
+            "first_and_all",
+            Text::new(
+                "first result at {first} ms, all at {all} ms",
+                "第一个结果在 {first} 毫秒，全部在 {all} 毫秒",
+            ),
+        ),
+    ],
 };
 
 /// The jobs and the second round's timeout.
@@ -115,7 +212,16 @@ pub static DEMO: DemoDef<Jobs> = DemoDef::new(&INFO, start);
 
 fn start(ctx: DemoCtx, jobs: Jobs) -> Vec<JoinHandle<()>> {
     let j2 = jobs.clone();
+    // gather says nothing until its slowest job is done.
+    let longest = jobs.durations.iter().max().copied().unwrap_or(0) + jobs.timeout_ms;
+    let quiet = Duration::from_millis(longest * 2);
     [
+        PyLane::new(ID, "py-gather", &PY_SCRIPT, &jobs)
+            .quiet(quiet)
+            .spawn(ctx.lane(2)),
+        PyLane::new(ID, "py-as-completed", &PY_SCRIPT, &jobs)
+            .quiet(quiet)
+            .spawn(ctx.lane(3)),
         spawn_async_lane(ID, "submission-order", ctx.lane(0), false, |lane, _| {
             futures_lane(lane, jobs, Order::Start)
         }),

@@ -16,6 +16,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::lane::{LaneResult, spawn_async_lane, spawn_lane};
+use super::python::{PyLane, PyScript};
 use super::{
     DemoCtx, DemoDef, DemoInfo, ErrorReport, Knobs, LaneCtx, LaneInfo, MetricInfo, Unit, metric,
 };
@@ -70,6 +71,24 @@ static INFO: DemoInfo = DemoInfo {
             ),
             metrics: ASYNC_METRICS,
             code: ASYNC_CODE,
+        },
+        LaneInfo {
+            name: "py-callbacks",
+            title: Text::new(
+                "py-callbacks: call_later callbacks, errors as values",
+                "py-callbacks：call_later 回调，错误当作值传递",
+            ),
+            metrics: CALLBACK_METRICS,
+            code: PY_SCRIPT.code,
+        },
+        LaneInfo {
+            name: "py-async",
+            title: Text::new(
+                "py-async: one coroutine, try/except and raise … from",
+                "py-async：一个协程，try/except 和 raise … from",
+            ),
+            metrics: ASYNC_METRICS,
+            code: PY_SCRIPT.code,
         },
     ],
     failure: Some(Text::new(
@@ -160,11 +179,125 @@ impl Knobs for Failures {
     }
 }
 
+/// The asyncio twins of both styles, with the same failure knobs.
+static PY_SCRIPT: PyScript = PyScript {
+    code: include_str!("../../../assets/python/callbacks.py"),
+    texts: &[
+        (
+            "fetch_config",
+            Text::new(
+                "fetch_config: request sent, callback registered; back to the loop",
+                "fetch_config：请求已发出，回调已登记；回到循环",
+            ),
+        ),
+        (
+            "fetch_data",
+            Text::new(
+                "fetch_data: request sent; back to the loop",
+                "fetch_data：请求已发出；回到循环",
+            ),
+        ),
+        (
+            "job_returned",
+            Text::new(
+                "job() returned; the loop runs the callbacks",
+                "job() 已返回；循环开始运行回调",
+            ),
+        ),
+        (
+            "loop_exception",
+            Text::new(
+                "loop: exception in callback (logged, then ignored):",
+                "loop：回调里出了异常（记一条日志，然后不管了）：",
+            ),
+        ),
+        (
+            "hung",
+            Text::new(
+                "done() never ran: the job hangs; gave up after {ms} ms",
+                "done() 一直没有运行：任务挂住了；{ms} 毫秒后放弃",
+            ),
+        ),
+        (
+            "lost_in_log",
+            Text::new(
+                "  the exception only reached the loop's log, nobody waiting",
+                "  异常只进了循环的日志，等结果的人什么也没收到",
+            ),
+        ),
+        (
+            "dropped_silently",
+            Text::new(
+                "  the error was dropped without a word",
+                "  错误被悄无声息地丢掉了",
+            ),
+        ),
+        (
+            "hung_status",
+            Text::new(
+                "hung: nothing saved and no error",
+                "挂住了：什么也没保存，也没有错误",
+            ),
+        ),
+        (
+            "await_config",
+            Text::new("job: await fetch config", "job：await 读取配置"),
+        ),
+        (
+            "await_data",
+            Text::new(
+                "job: await fetch data ({source})",
+                "job：await 读取数据（{source}）",
+            ),
+        ),
+        (
+            "await_save",
+            Text::new("job: await save report", "job：await 保存报告"),
+        ),
+        (
+            "saved",
+            Text::new(
+                "saved the report: {bytes} bytes",
+                "报告已保存：{bytes} 字节",
+            ),
+        ),
+        (
+            "error_value",
+            Text::new(
+                "done() got an error value: {error}",
+                "done() 收到一个错误值：{error}",
+            ),
+        ),
+        (
+            "which_step",
+            Text::new(
+                "  which step? which file? the value does not say",
+                "  哪一步？哪个文件？这个值什么也没说",
+            ),
+        ),
+        (
+            "error_status",
+            Text::new(
+                "error passed along as a value: {error}",
+                "错误被当作值传了过来：{error}",
+            ),
+        ),
+    ],
+};
+
 pub static DEMO: DemoDef<Failures> = DemoDef::new(&INFO, start);
 
 fn start(ctx: DemoCtx, f: Failures) -> Vec<JoinHandle<()>> {
     let f2 = f.clone();
+    // A hung callback job is silent until its timeout.
+    let quiet = Duration::from_millis(f.timeout_ms + 2000);
     [
+        PyLane::new(ID, "py-callbacks", &PY_SCRIPT, &f)
+            .quiet(quiet)
+            .spawn(ctx.lane(2)),
+        PyLane::new(ID, "py-async", &PY_SCRIPT, &f)
+            .quiet(quiet)
+            .spawn(ctx.lane(3)),
         spawn_lane(ID, "callbacks", ctx.lane(0), move |lane| {
             callback_lane(lane, f)
         }),
