@@ -186,20 +186,21 @@ impl Widget for LanePane<'_> {
             state_mark(lane.state),
             state_text(lane.state, lang)
         );
+        let room = area.width.saturating_sub(mark.width() as u16 + 2) as usize;
+        let name = lane.info.title.get(lang);
+        // The detail (a Python lane's interpreter) keeps its place; the
+        // static title gives way first.
         let title = match &lane.detail {
-            Some(d) => format!(" {} · {} ", lane.info.title.get(lang), d.get(lang)),
-            None => format!(" {} ", lane.info.title.get(lang)),
+            Some(d) if room > d.get(lang).width() + 12 => {
+                let d = format!(" · {} ", d.get(lang));
+                format!(" {}{d}", truncate(name, room - d.width() - 1))
+            }
+            _ => format!(" {name} "),
         };
         let block = Block::new()
             .borders(Borders::ALL)
             .border_style(t.border())
-            .title(Span::styled(
-                truncate(
-                    &title,
-                    area.width.saturating_sub(mark.width() as u16 + 2) as usize,
-                ),
-                t.strong(),
-            ))
+            .title(Span::styled(truncate(&title, room), t.strong()))
             .title_top(Line::styled(mark, state_style(lane.state, t)).right_aligned());
         let inner = block.inner(area);
         block.render(area, buf);

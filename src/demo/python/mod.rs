@@ -13,6 +13,8 @@ mod child;
 mod probe;
 mod protocol;
 mod run;
+#[cfg(test)]
+mod tests;
 
 use std::ffi::OsString;
 use std::sync::{Arc, OnceLock};

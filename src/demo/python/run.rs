@@ -133,6 +133,11 @@ pub fn run(lane: &LaneCtx, cfg: &LaneCfg) -> LaneResult {
             vec![],
         )
     })?;
+    let (name, pid) = (interpreter().shown(), child.pid());
+    lane.sink.log(tr!(
+        "{name} runs the script: pid {pid}, leader of its own process group",
+        "{name} 运行脚本：pid {pid}，自己进程组的组长"
+    ));
     let result = supervise(lane, cfg, info, &mut child);
     drop(dir);
     result
