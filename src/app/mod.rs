@@ -11,6 +11,8 @@
 //!   screen or stopping a view is all it takes to stop a demo.
 
 pub mod demo_controls;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod help;
 pub mod home;
 pub mod keys;
@@ -352,11 +354,16 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Effect {
-        if self.blank {
-            self.blank = false;
-            return Effect::redraw();
-        }
         let action = keys::action_for(&key, self.screen.context());
+        if self.blank {
+            // Any key brings the screen back; q still quits.
+            self.blank = false;
+            return if action == Some(Action::Quit) {
+                self.apply_quit()
+            } else {
+                Effect::redraw()
+            };
+        }
         if self.too_small() {
             // Nothing on screen to act on: only quitting works.
             return match action {
