@@ -182,10 +182,12 @@ import ast, json, sys
 errors = []
 for block in json.load(sys.stdin):
     try:
-        compile(block["src"], block["file"], "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        # Not the file's own name: Python would quote that file's lines.
+        compile(block["src"], "<lesson block>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except SyntaxError as e:
-        line = block["line"] + (e.lineno or 1) - 1
-        errors.append(f'{block["file"]}:{line}: {e.msg}: {(e.text or "").strip()}')
+        n = (e.lineno or 1) - 1
+        text = block["src"].splitlines()[n].strip() if n < len(block["src"].splitlines()) else ""
+        errors.append(f'{block["file"]}:{block["line"] + n}: {e.msg}: {text}')
 json.dump({"version": list(sys.version_info[:2]), "errors": errors}, sys.stdout)
 "#;
     use std::io::Write;
