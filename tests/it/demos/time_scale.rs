@@ -1,9 +1,9 @@
 //! Slow motion: a demo at 0.25x makes a quarter of the frames in the same
 //! wall time, and reports the same figures in its own (demo) time.
 
-use concur::demo::{self, HeadlessOptions, Params};
+use concur::demo::{self, HeadlessOptions, Outcome, Params};
 
-fn run(call_ms: u64, scale: f64, seconds: Option<f64>) -> concur::demo::Outcome {
+fn run(call_ms: u64, scale: f64, seconds: Option<f64>) -> Outcome {
     demo::run_headless(
         demo::find("spinner").unwrap(),
         Params::new().with("call_ms", &call_ms.to_string()),
@@ -12,8 +12,19 @@ fn run(call_ms: u64, scale: f64, seconds: Option<f64>) -> concur::demo::Outcome 
     )
 }
 
+/// Runs at full speed and at `slow` speed side by side: both runs mostly
+/// sleep, so neither slows the other, and the test takes as long as the
+/// longer run, not the two together.
+fn full_and(slow: f64, call_ms: u64, seconds: Option<f64>) -> (Outcome, Outcome) {
+    std::thread::scope(|s| {
+        let full = s.spawn(|| run(call_ms, 1.0, seconds));
+        let slow = run(call_ms, slow, seconds);
+        (full.join().unwrap(), slow)
+    })
+}
+
 /// Frames drawn by the thread lane (the last frame number + 1).
-fn frames(out: &concur::demo::Outcome) -> f64 {
+fn frames(out: &Outcome) -> f64 {
     out.view
         .lane("thread")
         .unwrap()
@@ -24,8 +35,7 @@ fn frames(out: &concur::demo::Outcome) -> f64 {
 #[test]
 fn a_quarter_speed_draws_a_quarter_of_the_frames_in_the_same_wall_time() {
     // The same 2 s of wall time, cut short by --seconds.
-    let full = run(60_000, 1.0, Some(2.0));
-    let slow = run(60_000, 0.25, Some(2.0));
+    let (full, slow) = full_and(0.25, 60_000, Some(2.0));
     let (f, s) = (frames(&full), frames(&slow));
     assert!((15.0..=25.0).contains(&f), "1x drew {f} frames in 2 s");
     // A quarter, with room for a loaded machine: 5 expected.
@@ -38,15 +48,13 @@ fn a_quarter_speed_draws_a_quarter_of_the_frames_in_the_same_wall_time() {
 
 #[test]
 fn figures_in_demo_time_match_the_full_speed_run() {
-    let full = run(600, 1.0, None);
-    let slow = run(600, 0.25, None);
+    let (full, slow) = full_and(0.25, 600, None);
     assert!(
         slow.wall.as_secs_f64() >= 2.0,
         "0.25x of 0.6 s takes 2.4 s of wall time"
     );
     for lane in ["thread", "coroutine"] {
-        let get =
-            |o: &concur::demo::Outcome, m: &str| o.view.lane(lane).unwrap().metric(m).unwrap();
+        let get = |o: &Outcome, m: &str| o.view.lane(lane).unwrap().metric(m).unwrap();
         let (tf, ts) = (get(&full, "ticks"), get(&slow, "ticks"));
         assert!(
             (tf - ts).abs() <= 2.0,
