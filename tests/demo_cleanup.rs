@@ -80,7 +80,12 @@ fn every_demo_stops_mid_run_and_leaves_nothing_behind() {
         let fds_before = open_fds();
         let temp_before = temp_entries();
         let (senders, stream) = sink::channels();
-        let run = DemoRun::start(d, params, 1.0, senders);
+        // As the app runs it: watched, so a demo stepped by hand starts
+        // paused; press play (`.`) at once, so it runs at `step_ms` a step.
+        let run = DemoRun::start_with(d, params, 1.0, senders, true);
+        if info.starts_paused {
+            run.clock().set_paused(false);
+        }
         // Let it get going: its first event, then a little longer.
         stream
             .events
