@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use concur::demo::{self, DemoRun, Params, sink};
+use concur::demo::{self, DemoRun, Params, Watched, channels};
 
 fn demo_threads() -> Vec<String> {
     std::fs::read_dir("/proc/self/task")
@@ -72,17 +72,20 @@ fn every_demo_stops_mid_run_and_leaves_nothing_behind() {
         let info = d.info();
         let params = params.iter().fold(Params::new(), |p, (k, v)| {
             assert!(
-                info.params.iter().any(|x| x.name == *k),
+                d.params().iter().any(|x| x.name == *k),
                 "{id} has no parameter `{k}`"
             );
             p.with(k, v)
         });
+        d.check(&params)
+            .unwrap_or_else(|e| panic!("{id}: bad test parameters: {e}"));
         let fds_before = open_fds();
         let temp_before = temp_entries();
-        let (senders, stream) = sink::channels();
+        let (senders, stream) = channels();
         // As the app runs it: watched, so a demo stepped by hand starts
         // paused; press play (`.`) at once, so it runs at `step_ms` a step.
-        let run = DemoRun::start_with(d, params, 1.0, senders, true);
+        let run = DemoRun::start(d, &params, 1.0, senders, Watched::InApp)
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
         if info.starts_paused {
             run.clock().set_paused(false);
         }

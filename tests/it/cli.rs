@@ -185,7 +185,7 @@ fn progress_prints_and_resets() {
     let o = run(&["progress", "--lessons", &fixtures]);
     let out = stdout(&o);
     assert!(
-        out.contains("viewed") && out.contains("quiz best 3/4 (last 2/4, 2 attempts), 1 to retry"),
+        out.contains(" 0/") && out.contains("quiz best 3/4 (last 2/4, 2 attempts), 1 to retry"),
         "{out}"
     );
     let o = run(&["progress", "--json"]);

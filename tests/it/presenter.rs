@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::support::{app, draw, ev, key, screen_text};
 use concur::app::App;
 use concur::demo::EventKind;
+use concur::demo::RunId;
 use concur::lesson::Lang;
 use concur::ui::theme::MONO;
 use concur::ui::theme::registry::Registry;
@@ -25,7 +26,7 @@ fn presenting(step_keys: &[KeyCode]) -> App {
 }
 
 fn feed_demo(a: &mut App) {
-    a.demo_started(9, 1.0);
+    a.demo_started(RunId(9), 1.0, false);
     for n in 0..7u64 {
         for lane in 0..2 {
             a.update(ev(9, lane, n * 100, EventKind::Frame(n)));
@@ -187,7 +188,7 @@ fn monochrome_shows_every_lane_state_by_glyph() {
     a.theme = concur::ui::theme::Theme::mono();
     a.open_lesson("sample").unwrap();
     key(&mut a, KeyCode::Right);
-    a.demo_started(4, 1.0);
+    a.demo_started(RunId(4), 1.0, false);
     a.update(ev(4, 0, 0, EventKind::Frame(1)));
     a.update(ev(
         4,

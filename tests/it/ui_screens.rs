@@ -3,6 +3,8 @@
 use crate::support::{app, draw, ev, key, run_demo_for, screen_text};
 use concur::app::DemoCommand;
 use concur::demo::EventKind;
+use concur::demo::RunId;
+use concur::i18n::LocalText;
 use concur::lesson::Lang;
 use crossterm::event::KeyCode;
 use ratatui::buffer::Buffer;
@@ -49,7 +51,7 @@ fn demo_step_with_fixed_events() {
     key(&mut a, KeyCode::Right);
     let e = key(&mut a, KeyCode::Char(' '));
     assert!(matches!(e.demo, Some(DemoCommand::Start { ref id, .. }) if id == "spinner"));
-    a.demo_started(7, 1.0);
+    a.demo_started(RunId(7), 1.0, false);
     for n in 0..5 {
         a.update(ev(7, 0, n * 100, EventKind::Frame(n)));
         a.update(ev(7, 1, n * 100, EventKind::Frame(n)));
@@ -58,7 +60,7 @@ fn demo_step_with_fixed_events() {
         7,
         0,
         0,
-        EventKind::Log("main: start the spinner thread".into()),
+        EventKind::Log(LocalText::same("main: start the spinner thread")),
     ));
     for (i, lag) in [0.2, 0.3, 0.1, 0.4, 0.2, 0.3, 0.2, 0.1, 0.3, 0.4]
         .iter()
@@ -66,7 +68,12 @@ fn demo_step_with_fixed_events() {
     {
         a.update(ev(7, 1, 50 + i as u64 * 50, EventKind::Lag(*lag)));
     }
-    a.update(ev(7, 0, 500, EventKind::Status("Answer: 42".into())));
+    a.update(ev(
+        7,
+        0,
+        500,
+        EventKind::Status(LocalText::same("Answer: 42")),
+    ));
     a.update(ev(
         7,
         0,
@@ -78,7 +85,7 @@ fn demo_step_with_fixed_events() {
         }),
     ));
     // Events of another run are ignored.
-    a.update(ev(99, 0, 600, EventKind::Status("stale".into())));
+    a.update(ev(99, 0, 600, EventKind::Status(LocalText::same("stale"))));
     let t = draw(&a, 100, 30);
     let text = screen_text(&t);
     assert!(text.contains("Answer: 42"));
@@ -116,7 +123,7 @@ fn every_size_draws_without_panic() {
     let mut lesson = app(Lang::Zh);
     lesson.open_lesson("sample").unwrap();
     key(&mut lesson, KeyCode::Right);
-    lesson.demo_started(3, 1.0);
+    lesson.demo_started(RunId(3), 1.0, false);
     lesson.update(ev(3, 0, 10, EventKind::Frame(1)));
     lesson.update(ev(3, 1, 10, EventKind::Lag(12.0)));
     screens.push(lesson);
@@ -199,16 +206,22 @@ fn leaving_a_running_demo_stops_it() {
     a.open_lesson("sample").unwrap();
     key(&mut a, KeyCode::Right);
     key(&mut a, KeyCode::Char(' '));
-    a.demo_started(5, 1.0);
-    assert!(a.demo_running());
-    let e = key(&mut a, KeyCode::Left);
-    assert_eq!(e.demo, Some(DemoCommand::Stop));
+    a.demo_started(RunId(5), 1.0, false);
+    assert_eq!(a.active_run(), Some(RunId(5)));
+    // Paging away: the view on screen no longer runs it, so the loop drops
+    // the run (there is no stop command to forget).
+    key(&mut a, KeyCode::Left);
+    assert_eq!(a.active_run(), None);
+    // Coming back shows that run's results, stopped, not running.
     key(&mut a, KeyCode::Right);
+    assert_eq!(a.active_run(), None);
+    let text = screen_text(&draw(&a, 100, 30));
+    assert!(text.contains("■"), "{text}");
     key(&mut a, KeyCode::Char(' '));
-    a.demo_started(6, 1.0);
+    a.demo_started(RunId(6), 1.0, false);
+    assert_eq!(a.active_run(), Some(RunId(6)));
     let e = key(&mut a, KeyCode::Char('q'));
     assert!(e.quit);
-    assert_eq!(e.demo, Some(DemoCommand::Stop));
 }
 
 #[test]

@@ -34,14 +34,29 @@ const RUNS: &[(&str, &[(&str, &str)])] = &[
     ("file-io", &[("file_mb", "2"), ("files", "1")]),
     ("callbacks", &[]),
     ("callbacks", &[("fail_step", "2")]),
-    ("callbacks", &[("fail_step", "2"), ("forget_check", "true")]),
+    (
+        "callbacks",
+        &[
+            ("fail_step", "2"),
+            ("forget_check", "crash"),
+            ("timeout_ms", "300"),
+        ],
+    ),
+    (
+        "callbacks",
+        &[
+            ("fail_step", "2"),
+            ("forget_check", "silent"),
+            ("timeout_ms", "300"),
+        ],
+    ),
     (
         "io-models",
         &[("clients", "2"), ("requests", "5"), ("think_ms", "2")],
     ),
     (
         "futures",
-        &[("durations", "80,30,120,50"), ("timeout_ms", "60")],
+        &[("durations", "[80, 30, 120, 50]"), ("timeout_ms", "60")],
     ),
     ("executor", &[("step_ms", "10")]),
 ];
@@ -54,14 +69,11 @@ fn every_demo_reports_what_it_declares() {
         covered, ids,
         "give every demo (and only those) a row in RUNS"
     );
-    // A misspelt parameter would silently run the default, slow and untested.
+    // A misspelt parameter is refused (the demo checks names and values).
     for (id, params) in RUNS {
-        let info = demo::find(id).unwrap().info();
-        for (name, _) in *params {
-            assert!(
-                info.params.iter().any(|p| p.name == *name),
-                "{id} has no parameter `{name}`"
-            );
+        let p = params.iter().fold(Params::new(), |p, (k, v)| p.with(k, v));
+        if let Err(e) = demo::find(id).unwrap().check(&p) {
+            panic!("{id} {params:?}: {e}");
         }
     }
 
@@ -104,7 +116,18 @@ fn what_differs(id: &str, params: &[(&str, &str)], out: &demo::Outcome) -> Vec<S
             continue;
         }
         let reported: BTreeSet<&str> = lane.metrics.iter().map(|m| m.name).collect();
-        let declared: BTreeSet<&str> = info.metrics.iter().copied().collect();
+        let declared: BTreeSet<&str> = info.metrics.iter().map(|m| m.name).collect();
+        // Each figure carries the unit its lane declares for it.
+        for m in &lane.metrics {
+            if let Some(d) = info.metric(m.name)
+                && d.unit != m.unit
+            {
+                problems.push(format!(
+                    "{run}: {name}.{} has unit {:?}, declared {:?}",
+                    m.name, m.unit, d.unit
+                ));
+            }
+        }
         // A machine that refuses io_uring (seccomp, an old kernel) gets only
         // `available = 0`: the lane cannot measure the rest, and says so.
         if id == "io-models" && name == "io-uring" && lane.metric("available") == Some(0.0) {

@@ -17,6 +17,7 @@ fn polls_are_suspensions_plus_one_in_both_executors() {
             let line = l
                 .log
                 .iter()
+                .map(|x| &x.en)
                 .find(|x| x.starts_with(&format!("{task}: ")) && x.contains("polls,"))
                 .unwrap_or_else(|| panic!("{lane}: no count for {task}: {:?}", l.log));
             let nums: Vec<u64> = line

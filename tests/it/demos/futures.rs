@@ -9,7 +9,7 @@ fn results_in_start_order_and_as_they_finish_then_timeout_and_cancel() {
     let out = run_headless(
         "futures",
         Params::new()
-            .with("durations", "800,300,1200,500,200,1000,700,400")
+            .with("durations", "[800, 300, 1200, 500, 200, 1000, 700, 400]")
             .with("timeout_ms", "600"),
     );
     assert!(out.completed && out.clean_stop);
@@ -40,7 +40,7 @@ fn results_in_start_order_and_as_they_finish_then_timeout_and_cancel() {
         assert!(
             l.log
                 .iter()
-                .any(|x| x.contains("try_recv() before it is done → Empty"))
+                .any(|x| x.en.contains("try_recv() before it is done → Empty"))
         );
     }
 }

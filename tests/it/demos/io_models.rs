@@ -57,7 +57,13 @@ fn the_five_models_measured() {
 
     // The log is a live system-call trace.
     let log = &out.view.lane("nonblocking").unwrap().log;
-    assert!(log.iter().any(|l| l.contains(") = -1 EAGAIN")), "{log:?}");
+    assert!(
+        log.iter().any(|l| l.en.contains(") = -1 EAGAIN")),
+        "{log:?}"
+    );
     let log = &out.view.lane("epoll").unwrap().log;
-    assert!(log.iter().any(|l| l.starts_with("epoll_wait(")), "{log:?}");
+    assert!(
+        log.iter().any(|l| l.en.starts_with("epoll_wait(")),
+        "{log:?}"
+    );
 }

@@ -8,7 +8,9 @@
 
 use std::collections::BTreeSet;
 
-use concur::demo::parallel::cores;
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
 use concur::demo::{Outcome, Params, Span};
 
 use crate::support::{fig, run_headless};

@@ -13,7 +13,8 @@ fn both_lanes_get_42_and_spin_while_the_slow_call_runs() {
         let l = out.view.lane(lane).unwrap();
         assert_eq!(l.state, LaneState::Done, "{lane}: {:?}", l.error);
         assert_eq!(l.metric("answer"), Some(42.0));
-        assert_eq!(l.status.as_deref(), Some("Answer: 42"));
+        assert_eq!(l.status.as_ref().map(|s| s.en.as_str()), Some("Answer: 42"));
+        assert_eq!(l.status.as_ref().map(|s| s.zh.as_str()), Some("答案：42"));
         // 3 s at one frame per 100 ms: about 30 frames; a loaded machine may
         // lose a few, never gain many.
         let ticks = l.metric("ticks").unwrap();
@@ -26,14 +27,14 @@ fn both_lanes_get_42_and_spin_while_the_slow_call_runs() {
     let co = out.view.lane("coroutine").unwrap();
     assert!(co.metric("max_lag_ms").unwrap() < 500.0);
     assert_eq!(co.metric("cleanup_ran"), Some(1.0));
-    assert!(co.log.iter().any(|l| l.contains("cleanup ran")));
+    assert!(co.log.iter().any(|l| l.en.contains("cleanup ran")));
     assert!(
         out.view
             .lane("thread")
             .unwrap()
             .log
             .iter()
-            .any(|l| l.contains("stop flag"))
+            .any(|l| l.en.contains("stop flag"))
     );
 }
 
@@ -42,6 +43,6 @@ fn a_shorter_call_makes_fewer_frames() {
     let out = run_headless("spinner", Params::new().with("call_ms", "500"));
     for lane in &out.view.lanes {
         let ticks = lane.metric("ticks").unwrap();
-        assert!((3.0..=7.0).contains(&ticks), "{}: {ticks}", lane.name);
+        assert!((3.0..=7.0).contains(&ticks), "{}: {ticks}", lane.name());
     }
 }

@@ -10,6 +10,7 @@ fn run(call_ms: u64, scale: f64, seconds: Option<f64>) -> Outcome {
         HeadlessOptions { seconds, scale },
         |_, _| {},
     )
+    .expect("valid parameters")
 }
 
 /// Runs at full speed and at `slow` speed side by side: both runs mostly

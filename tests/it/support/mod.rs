@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use concur::app::{App, DemoCommand, Effect, Msg};
 use concur::demo::{self, DemoEvent, DemoRun, EventKind, HeadlessOptions, LaneState, Outcome};
-use concur::demo::{Params, sink};
+use concur::demo::{Params, RunId, channels};
 use concur::lesson::{Catalog, Lang, Source};
 use concur::progress::Progress;
 use concur::ui::theme::Theme;
@@ -29,7 +29,9 @@ pub fn fixture_catalog() -> Catalog {
 
 /// An app on the fixture lessons, dark theme, no progress.
 pub fn app(lang: Lang) -> App {
-    App::new(fixture_catalog(), lang, Theme::dark(), Progress::default())
+    let mut a = App::new(fixture_catalog(), lang, Theme::dark(), Progress::default());
+    a.size = (100, 30);
+    a
 }
 
 pub fn key(app: &mut App, code: KeyCode) -> Effect {
@@ -69,7 +71,7 @@ pub fn screen_text(t: &Terminal<TestBackend>) -> String {
 /// demo time alike), as the app receives it.
 pub fn ev(run: u64, lane: usize, ms: u64, kind: EventKind) -> Msg {
     Msg::Demo(DemoEvent {
-        run,
+        run: RunId(run),
         lane,
         at: Duration::from_millis(ms),
         demo_at: Duration::from_millis(ms),
@@ -90,6 +92,7 @@ pub fn run_headless(id: &str, params: Params) -> Outcome {
         },
         |_, _| {},
     )
+    .unwrap_or_else(|e| panic!("demo `{id}`: {e}"))
 }
 
 /// A figure a lane measured; the lane must have finished without error.
@@ -110,16 +113,21 @@ pub fn fig(out: &Outcome, lane: &str, metric: &str) -> f64 {
 /// loop does, until every lane has ended.
 pub fn run_demo_for(a: &mut App, cmd: DemoCommand) {
     let DemoCommand::Start {
-        id, params, scale, ..
+        id,
+        params,
+        scale,
+        watched,
     } = cmd
     else {
         panic!("expected a demo start, got {cmd:?}");
     };
-    let (senders, stream) = sink::channels();
-    let run = DemoRun::start(demo::find(&id).unwrap(), params, scale, senders);
-    a.demo_started(run.run, scale);
+    let (senders, stream) = channels();
+    let d = demo::find(&id).unwrap();
+    let run = DemoRun::start(d, &params, scale, senders, watched)
+        .unwrap_or_else(|e| panic!("demo `{id}`: {e}"));
+    a.demo_started(run.run, scale, run.clock().is_paused());
     let deadline = Instant::now() + Duration::from_secs(60);
-    while a.demo_running() {
+    while a.active_run().is_some() {
         assert!(Instant::now() < deadline, "`{id}` still running after 60 s");
         crossbeam_channel::select! {
             recv(stream.events) -> e => match e {
@@ -146,7 +154,7 @@ pub fn run_demo_for(a: &mut App, cmd: DemoCommand) {
         }
     }
     assert!(
-        !a.demo_running(),
+        a.active_run().is_none(),
         "every lane of `{id}` ended, yet the app shows it running"
     );
     assert!(run.stop_and_wait(Duration::from_secs(5)));
