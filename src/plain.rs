@@ -223,6 +223,9 @@ fn summary(outcome: &Outcome, lang: Lang) -> String {
             lane.name(),
             lane_state::label(lane.state, lang),
         );
+        if let Some(detail) = &lane.detail {
+            let _ = writeln!(out, "    {}", detail.get(lang));
+        }
         if let Some(err) = &lane.error {
             let _ = writeln!(out, "    error: {err}");
         }

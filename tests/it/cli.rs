@@ -125,13 +125,22 @@ fn demo_list_and_unknown_demo() {
 #[test]
 fn demo_json_reports_measured_figures() {
     let o = concur(&["demo", "spinner", "--json", "-p", "call_ms=500"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Without a Python 3.11+ the Python lanes fail (and say why): exit 1.
+    let python = concur::demo::python::availability().is_ok();
+    assert!(
+        o.status.success() || !python,
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["demo"], "spinner");
     assert!(v["seconds"].as_f64().unwrap() >= 0.5);
     let lanes = v["lanes"].as_array().unwrap();
-    assert_eq!(lanes.len(), 2);
-    for lane in lanes {
+    let names: Vec<&str> = lanes.iter().filter_map(|l| l["name"].as_str()).collect();
+    // The Rust lanes, then their Python twins.
+    assert_eq!(names, ["thread", "coroutine", "py-thread", "py-asyncio"]);
+    let measured = if python { &lanes[..] } else { &lanes[..2] };
+    for lane in measured {
         let m = &lane["metrics"];
         assert_eq!(m["answer"], 42, "{lane}");
         for key in ["ticks", "elapsed_ms", "jitter_p99_ms"] {
