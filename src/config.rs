@@ -166,7 +166,7 @@ mod state_file_tests {
             let loaded = store.load();
             let _ = tx.send((store, loaded));
         });
-        let (store, (_, warnings)) = rx
+        let (mut store, (_, warnings)) = rx
             .recv_timeout(std::time::Duration::from_secs(20))
             .expect("reading a FIFO as config.toml blocked");
         assert_eq!(warnings.len(), 1, "{warnings:?}");
@@ -190,6 +190,7 @@ mod state_file_tests {
         store
             .save(&Config {
                 theme: Some("light".into()),
+                ..Config::default()
             })
             .unwrap();
         assert!(

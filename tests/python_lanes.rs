@@ -15,13 +15,12 @@ use serde_json::Value;
 const BIN: &str = env!("CARGO_BIN_EXE_concur");
 
 fn python3() -> bool {
-    let ok = Command::new("python3")
+    Command::new("python3")
         .args(["-c", "import sys; sys.exit(sys.version_info < (3, 11))"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success());
-    ok
+        .is_ok_and(|s| s.success())
 }
 
 /// Says (past the harness's capture) that a test did not run, and why.
@@ -139,7 +138,7 @@ fn an_interpreter_that_hangs_is_given_up_on() {
     only_python_failed(&run, "did not answer within 5 s");
     assert!(took < Duration::from_secs(15), "{took:?}");
     assert!(
-        no_process_running("sleep\07301"),
+        no_process_running("sleep\x007301"),
         "the hung probe was killed"
     );
 }
@@ -182,7 +181,7 @@ fn a_script_that_prints_garbage_dies_or_hangs_fails_its_lane() {
         assert!(took < Duration::from_secs(20), "{name}: {took:?}");
     }
     assert!(
-        no_process_running("sleep\07302"),
+        no_process_running("sleep\x007302"),
         "the silent script was killed"
     );
 }
