@@ -17,27 +17,27 @@ use super::probe::LagStats;
 use super::python::{PyLane, PyScript};
 use super::{
     Cancel, DemoCtx, DemoDef, DemoInfo, ErrorReport, Knobs, LaneCtx, LaneError, LaneInfo,
-    MetricInfo, Unit, metric,
+    MetricInfo, Unit, column, metric,
 };
 use crate::i18n::{LocalText, Text};
 use crate::tr;
 
 const ID: &str = "file-io";
 const METRICS: &[MetricInfo] = &[
-    metric("max_lag_ms", Unit::Ms),
-    metric("p99_lag_ms", Unit::Ms),
-    metric("spinner_ticks", Unit::Count),
-    metric("expected_ticks", Unit::Count),
-    metric("longest_call_ms", Unit::Ms),
+    column("max_lag_ms", Unit::Ms, "max lag"),
+    column("p99_lag_ms", Unit::Ms, "p99 lag"),
+    column("spinner_ticks", Unit::Count, "frames"),
+    column("expected_ticks", Unit::Count, "of"),
+    column("longest_call_ms", Unit::Ms, "longest call"),
     metric("bytes_written", Unit::Bytes),
 ];
-/// The blocking lane also tries epoll on a regular file.
+/// The blocking lanes also try epoll on a regular file.
 const BLOCKING_METRICS: &[MetricInfo] = &[
-    metric("max_lag_ms", Unit::Ms),
-    metric("p99_lag_ms", Unit::Ms),
-    metric("spinner_ticks", Unit::Count),
-    metric("expected_ticks", Unit::Count),
-    metric("longest_call_ms", Unit::Ms),
+    column("max_lag_ms", Unit::Ms, "max lag"),
+    column("p99_lag_ms", Unit::Ms, "p99 lag"),
+    column("spinner_ticks", Unit::Count, "frames"),
+    column("expected_ticks", Unit::Count, "of"),
+    column("longest_call_ms", Unit::Ms, "longest call"),
     metric("bytes_written", Unit::Bytes),
     metric("epoll_file_eperm", Unit::Flag),
 ];

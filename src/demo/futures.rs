@@ -15,17 +15,19 @@ use serde::{Deserialize, Serialize};
 
 use super::lane::{LaneResult, spawn_async_lane};
 use super::python::{PyLane, PyScript};
-use super::{DemoCtx, DemoDef, DemoInfo, Knobs, LaneCtx, LaneInfo, MetricInfo, Unit, metric};
+use super::{
+    DemoCtx, DemoDef, DemoInfo, Knobs, LaneCtx, LaneInfo, MetricInfo, Unit, column, metric,
+};
 use crate::i18n::{LocalText, Text};
 use crate::tr;
 
 const ID: &str = "futures";
 const METRICS: &[MetricInfo] = &[
-    metric("first_result_ms", Unit::Ms),
-    metric("all_done_ms", Unit::Ms),
-    metric("in_order", Unit::Flag),
-    metric("done_at_timeout", Unit::Count),
-    metric("pending_at_timeout", Unit::Count),
+    column("first_result_ms", Unit::Ms, "first"),
+    column("all_done_ms", Unit::Ms, "all"),
+    column("in_order", Unit::Flag, "in order"),
+    column("done_at_timeout", Unit::Count, "done"),
+    column("pending_at_timeout", Unit::Count, "pending"),
     metric("cancelled", Unit::Count),
     metric("cleanup_ran", Unit::Flag),
 ];

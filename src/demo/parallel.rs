@@ -22,18 +22,19 @@ use super::python::{PyLane, PyScript};
 use super::turns::{HandOver, Turn};
 use super::{
     Cancelled, DemoCtx, DemoDef, DemoInfo, ErrorReport, Knobs, LaneCtx, LaneError, LaneInfo,
-    MetricInfo, Span, SpanState, Unit, metric,
+    MetricInfo, Span, SpanState, Unit, column,
 };
 use crate::i18n::Text;
 use crate::tr;
 
 const ID: &str = "parallel";
+/// Columns too: with the Python lanes there are five to compare.
 const METRICS: &[MetricInfo] = &[
-    metric("wall_ms", Unit::Ms),
-    metric("work_ms", Unit::Ms),
-    metric("speedup", Unit::Ratio),
-    metric("cores_used", Unit::Ratio),
-    metric("threads", Unit::Count),
+    column("wall_ms", Unit::Ms, "wall"),
+    column("work_ms", Unit::Ms, "work"),
+    column("speedup", Unit::Ratio, "speedup"),
+    column("cores_used", Unit::Ratio, "cores"),
+    column("threads", Unit::Count, "threads"),
 ];
 
 static INFO: DemoInfo = DemoInfo {

@@ -26,6 +26,7 @@ fn cell(value: f64, unit: Unit) -> String {
     match unit {
         Unit::Flag => if value != 0.0 { "✓" } else { "✗" }.into(),
         Unit::Ms if value < 100.0 => format!("{value:.1}"),
+        Unit::Ratio => format!("{value:.2}"),
         Unit::Bytes => format!("{:.0}K", value / 1024.0),
         _ => format!("{value:.0}"),
     }

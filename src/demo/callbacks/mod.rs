@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use super::lane::{LaneResult, spawn_async_lane, spawn_lane};
 use super::python::{PyLane, PyScript};
 use super::{
-    DemoCtx, DemoDef, DemoInfo, ErrorReport, Knobs, LaneCtx, LaneInfo, MetricInfo, Unit, metric,
+    DemoCtx, DemoDef, DemoInfo, ErrorReport, Knobs, LaneCtx, LaneInfo, MetricInfo, Unit, column,
+    metric,
 };
 use crate::i18n::{LocalText, Text};
 use crate::tr;
@@ -28,20 +29,20 @@ use trace::Trace;
 
 const ID: &str = "callbacks";
 const CALLBACK_METRICS: &[MetricInfo] = &[
-    metric("completed", Unit::Flag),
-    metric("steps_run", Unit::Count),
+    column("completed", Unit::Flag, "completed"),
+    column("steps_run", Unit::Count, "steps"),
     metric("error_reported", Unit::Flag),
-    metric("error_context_depth", Unit::Count),
+    column("error_context_depth", Unit::Count, "depth"),
     metric("elapsed_ms", Unit::Ms),
     metric("saved", Unit::Flag),
-    metric("lost_exceptions", Unit::Count),
-    metric("timed_out", Unit::Flag),
+    column("lost_exceptions", Unit::Count, "lost"),
+    column("timed_out", Unit::Flag, "timed out"),
 ];
 const ASYNC_METRICS: &[MetricInfo] = &[
-    metric("completed", Unit::Flag),
-    metric("steps_run", Unit::Count),
+    column("completed", Unit::Flag, "completed"),
+    column("steps_run", Unit::Count, "steps"),
     metric("error_reported", Unit::Flag),
-    metric("error_context_depth", Unit::Count),
+    column("error_context_depth", Unit::Count, "depth"),
     metric("elapsed_ms", Unit::Ms),
     metric("saved", Unit::Flag),
 ];
