@@ -10,6 +10,8 @@
 //! (tokio's cooperative budget still makes its consumer yield).
 
 mod phases;
+// Shown in the code pane, narrow enough for a lane at 100 columns.
+#[rustfmt::skip]
 mod tasks;
 
 use std::hint::black_box;
@@ -42,7 +44,7 @@ macro_rules! lane_metrics {
     ($($extra:expr),* $(,)?) => {
         &[
             column("threads", Unit::Count, "threads"),
-            column("ticker_max_gap_ms", Unit::Ms, "max_gap"),
+            column("ticker_max_gap_ms", Unit::Ms, "gap_ms"),
             column("ticks", Unit::Count, "ticks"),
             metric("hog_ms", Unit::Ms),
             column("counter_final", Unit::Count, "counter"),
@@ -130,7 +132,7 @@ impl Knobs for Setup {
             "hog_ms",
             Text::new(
                 "the hog's work, in ms of CPU time (no .await inside)",
-                "占用者的计算量（CPU 时间，毫秒；其中没有 .await）",
+                "hog 的计算量（CPU 时间，毫秒；中间没有 .await）",
             ),
         ),
         (
@@ -353,5 +355,215 @@ fn show_code(lane: &LaneCtx, after: &str, pattern: &str) {
     debug_assert!(found.is_some(), "{after:?} / {pattern:?} not in tasks.rs");
     if let Some(line) = found {
         lane.sink.code_line(line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::time::Instant;
+
+    use super::*;
+    use crate::demo::{
+        Demo, DemoRun, EventKind, HeadlessOptions, LaneState, Outcome, Params, Watched,
+        run_headless,
+    };
+
+    /// One test at a time: each counts this demo's threads, and each wants
+    /// the cores for its own lanes.
+    static SERIAL: Mutex<()> = Mutex::new(());
+
+    fn run(params: &[(&str, &str)]) -> Outcome {
+        let mut p = Params::new();
+        for (k, v) in params {
+            p.set(*k, v);
+        }
+        let out = run_headless(&DEMO, p, HeadlessOptions::default(), |_, _| {})
+            .expect("valid parameters");
+        assert!(out.completed && out.clean_stop);
+        for lane in &out.view.lanes {
+            assert_eq!(
+                lane.state,
+                LaneState::Done,
+                "{}: {:?}",
+                lane.name(),
+                lane.error
+            );
+        }
+        out
+    }
+
+    fn figure(out: &Outcome, lane: &str, metric: &str) -> f64 {
+        out.view
+            .lane(lane)
+            .and_then(|l| l.metric(metric))
+            .unwrap_or_else(|| panic!("{lane}.{metric} was not reported"))
+    }
+
+    /// This demo's threads still alive (Linux names, cut to 15 bytes).
+    fn our_threads() -> Vec<String> {
+        std::fs::read_dir("/proc/self/task")
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter_map(|e| std::fs::read_to_string(e.path().join("comm")).ok())
+                    .map(|n| n.trim().to_string())
+                    .filter(|n| n.starts_with("demo:runtimes"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_hog_starves_the_ticker_only_where_one_thread_runs_every_task() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let out = run(&[("hog_ms", "300"), ("rounds", "1000"), ("items", "1000")]);
+        for lane in ["current-thread", "local-set"] {
+            let (gap, hog) = (
+                figure(&out, lane, "ticker_max_gap_ms"),
+                figure(&out, lane, "hog_ms"),
+            );
+            // The ticker cannot run while the hog holds the only thread.
+            assert!(gap >= 0.9 * hog, "{lane}: gap {gap} ms, hog {hog} ms");
+            assert!(hog >= 290.0, "{lane}: hog {hog} ms");
+            assert_eq!(figure(&out, lane, "threads"), 1.0, "{lane}");
+        }
+        let (gap, hog) = (
+            figure(&out, "multi-thread", "ticker_max_gap_ms"),
+            figure(&out, "multi-thread", "hog_ms"),
+        );
+        // The other worker keeps ticking; the margin is for a busy machine.
+        assert!(gap < 0.5 * hog, "multi-thread: gap {gap} ms, hog {hog} ms");
+        let threads = figure(&out, "multi-thread", "threads");
+        assert!(threads == 2.0, "multi-thread: {threads} threads");
+        // Ticks stop during the hog on one thread, not on the pool.
+        assert!(
+            figure(&out, "multi-thread", "ticks") > figure(&out, "current-thread", "ticks"),
+            "ticks"
+        );
+    }
+
+    #[test]
+    fn counters_are_exact_on_one_thread_and_with_the_lock() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let out = run(&[("hog_ms", "50"), ("rounds", "20000"), ("items", "100")]);
+        for lane in ["current-thread", "multi-thread", "local-set"] {
+            assert_eq!(figure(&out, lane, "counter_expected"), 160_000.0, "{lane}");
+        }
+        for lane in ["current-thread", "local-set"] {
+            assert_eq!(figure(&out, lane, "counter_final"), 160_000.0, "{lane}");
+        }
+        assert_eq!(figure(&out, "multi-thread", "counter_locked"), 160_000.0);
+        // Whether two workers collided this time depends on the machine;
+        // never more than were made.
+        assert!(figure(&out, "multi-thread", "counter_final") <= 160_000.0);
+    }
+
+    #[test]
+    fn an_await_between_read_and_write_loses_updates_on_every_runtime() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let out = run(&[
+            ("hog_ms", "50"),
+            ("rounds", "1000"),
+            ("items", "100"),
+            ("await_inside", "true"),
+        ]);
+        for lane in ["current-thread", "multi-thread", "local-set"] {
+            let got = figure(&out, lane, "counter_final");
+            assert!(got < 8000.0, "{lane}: {got} of 8000");
+        }
+        // The lock held across the .await keeps it exact.
+        assert_eq!(figure(&out, "multi-thread", "counter_locked"), 8000.0);
+    }
+
+    #[test]
+    fn only_an_always_ready_channel_longer_than_the_budget_is_made_to_yield() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        // tokio's budget is an internal figure (128 today): far below 20,000
+        // and above 50, which is all this test relies on.
+        let long = run(&[("hog_ms", "50"), ("rounds", "100"), ("items", "20000")]);
+        let short = run(&[("hog_ms", "50"), ("rounds", "100"), ("items", "50")]);
+        for lane in ["current-thread", "multi-thread", "local-set"] {
+            let forced = figure(&long, lane, "forced_yields");
+            assert!((10.0..=2000.0).contains(&forced), "{lane}: {forced}");
+            assert_eq!(figure(&short, lane, "forced_yields"), 0.0, "{lane}");
+        }
+    }
+
+    /// Starts the demo and waits for lane `lane`'s hog to be running.
+    fn start_until_hog(lane: usize) -> DemoRun {
+        let (senders, stream) = crate::demo::channels();
+        let params = Params::new().with("hog_ms", "600").with("rounds", "100");
+        let run = DemoRun::start(&DEMO, &params, 1.0, senders, Watched::Headless)
+            .expect("valid parameters");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            assert!(Instant::now() < deadline, "lane {lane}'s hog never started");
+            let Ok(ev) = stream.events.recv_timeout(Duration::from_millis(50)) else {
+                continue;
+            };
+            if ev.lane == lane && matches!(&ev.kind, EventKind::Log(t) if t.en.starts_with("hog:"))
+            {
+                break;
+            }
+        }
+        // Well inside the 600 ms of work.
+        std::thread::sleep(Duration::from_millis(100));
+        run
+    }
+
+    #[test]
+    fn a_stop_during_the_hog_ends_every_thread_promptly() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        // Lane 0: the hog holds the lane's own thread; lane 1: a worker.
+        for lane in [0, 1] {
+            let run = start_until_hog(lane);
+            assert!(!our_threads().is_empty());
+            let stop = Instant::now();
+            assert!(run.stop_and_wait(Duration::from_secs(10)), "lane {lane}");
+            let took = stop.elapsed();
+            // ~100 ms is the aim; the margin is for a loaded machine.
+            assert!(took < Duration::from_secs(2), "lane {lane}: {took:?}");
+            let left = our_threads();
+            assert!(left.is_empty(), "lane {lane}: threads left: {left:?}");
+        }
+    }
+
+    #[test]
+    fn bad_parameters_are_refused_with_a_reason() {
+        for (k, v) in [
+            ("workers", "0"),
+            ("hog_ms", "5"),
+            ("tick_ms", "0"),
+            ("tasks", "1"),
+            ("items", "0"),
+        ] {
+            let err = DEMO.check(&Params::new().with(k, v)).unwrap_err();
+            assert!(err.message.contains(k), "{k}: {}", err.message);
+        }
+        assert!(DEMO.check(&Params::new().with("hog_ms", "40")).is_err());
+    }
+
+    #[test]
+    fn the_shown_code_holds_every_line_the_lanes_point_at() {
+        for (after, pattern) in [
+            ("fn ticker(", "clock.sleep(tick)"),
+            ("fn ticker(", "on_tick("),
+            ("fn hog(", "compute_for"),
+            ("fn add_unlocked(", "// read"),
+            ("fn add_local(", "// read"),
+            ("fn add_locked(", "// read"),
+            ("fn drain(", "rx.recv().await"),
+        ] {
+            assert!(
+                line_of(0, after)
+                    .and_then(|f| line_of(f, pattern))
+                    .is_some(),
+                "{after} {pattern}"
+            );
+        }
+        // Narrow enough for a lane pane at 100 columns.
+        for (i, l) in TASKS_CODE.lines().enumerate() {
+            assert!(l.chars().count() <= 43, "tasks.rs:{}: {l}", i + 1);
+        }
     }
 }

@@ -168,7 +168,7 @@ async fn hog_beside_ticker(
     let hog_ms = setup.hog_ms;
     lane.sink.log(tr!(
         "hog: computes for {hog_ms} ms of CPU time, no .await",
-        "占用者：计算 {hog_ms} 毫秒 CPU 时间，其中没有 .await"
+        "hog：计算 {hog_ms} 毫秒 CPU 时间，中间没有 .await"
     ));
     show_code(lane, "fn hog(", "compute_for");
     // Slow motion stretches the work, so the figures stay those of 1x.
@@ -177,7 +177,17 @@ async fn hog_beside_ticker(
         tasks::hog(setup.hog().div_f64(scale), lane.cancel.clone()),
         threads,
     ));
+    let started = lane.clock.now();
     let hog = hog.await.map_err(join_failed)?.mul_f64(scale);
+    let wall = lane.clock.now().saturating_sub(started);
+    if wall > hog.mul_f64(1.5) {
+        // Say it, so a long gap is not read as the hog's length.
+        let (wall, cpu) = (wall.as_millis(), hog.as_millis());
+        lane.sink.log(tr!(
+            "the hog took {wall} ms on the wall for {cpu} ms of CPU: other programs shared its core",
+            "hog 用 {cpu} 毫秒 CPU 花了 {wall} 毫秒墙钟时间：别的程序分走了它的核心"
+        ));
+    }
     show_code(lane, "fn ticker(", "on_tick(");
     lane.clock.sleep(tick * SETTLE_TICKS).await;
     ticker.abort();
