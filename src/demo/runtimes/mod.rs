@@ -39,6 +39,9 @@ const TASKS_CODE: &str = include_str!("tasks.rs");
 /// bound is for a machine so busy that the worker waits for a core.
 const SHUTDOWN: Duration = Duration::from_secs(1);
 
+/// Updates per task with an `.await` inside each (key `f`).
+const FAILURE_ROUNDS: u64 = 10_000;
+
 /// The figures every lane reports; the table shows the ones with a column.
 macro_rules! lane_metrics {
     ($($extra:expr),* $(,)?) => {
@@ -94,8 +97,8 @@ static INFO: DemoInfo = DemoInfo {
         },
     ],
     failure: Some(Text::new(
-        "demo failure: an .await between the counter's read and write (updates lost on every runtime) → none",
-        "演示故障：在计数器的读与写之间加一个 .await（每种运行时都会丢失更新）→ 无",
+        "demo failure: an .await between the counter's read and write, 10,000 rounds (updates lost on every runtime) → none",
+        "演示故障：在计数器的读与写之间加一个 .await，每个任务 10,000 次（每种运行时都会丢失更新）→ 无",
     )),
 };
 
@@ -199,8 +202,16 @@ impl Knobs for Setup {
     }
 
     fn next_failure(&self) -> Option<Self> {
+        // Every update then waits a turn of the scheduler: fewer of them
+        // keep the run as short as the clean one.
+        let rounds = if self.await_inside {
+            Setup::default().rounds
+        } else {
+            self.rounds.min(FAILURE_ROUNDS)
+        };
         Some(Setup {
             await_inside: !self.await_inside,
+            rounds,
             ..self.clone()
         })
     }
@@ -541,6 +552,20 @@ mod tests {
             assert!(err.message.contains(k), "{k}: {}", err.message);
         }
         assert!(DEMO.check(&Params::new().with("hog_ms", "40")).is_err());
+    }
+
+    #[test]
+    fn f_puts_an_await_inside_with_fewer_rounds_and_back() {
+        let clean = Setup::default();
+        let failing = clean.next_failure().expect("f does something");
+        assert!(failing.await_inside);
+        assert_eq!(failing.rounds, FAILURE_ROUNDS);
+        let back = failing.next_failure().expect("f again");
+        assert!(!back.await_inside);
+        assert_eq!(back.rounds, clean.rounds);
+        // The help text names the figure.
+        let text = INFO.failure.map(|t| t.get(crate::i18n::Lang::En));
+        assert!(FAILURE_ROUNDS == 10_000 && text.is_some_and(|t| t.contains("10,000")));
     }
 
     #[test]

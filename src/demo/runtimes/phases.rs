@@ -11,11 +11,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::thread::ThreadId;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 
 use super::{Setup, show_code, tasks};
+use crate::demo::cpu::process_cpu;
 use crate::demo::{ErrorReport, LaneCtx, LaneError};
 use crate::tr;
 
@@ -221,7 +222,7 @@ async fn counter(
             "{n_tasks} 个任务 x {rounds} 次：先读后写，不加锁"
         )
     });
-    let unlocked = if flavour == Flavour::LocalSet {
+    let (unlocked, cores) = if flavour == Flavour::LocalSet {
         show_code(lane, "fn add_local(", "// read");
         let n = Rc::new(RefCell::new(0u64));
         let handles = (0..n_tasks)
@@ -231,10 +232,12 @@ async fn counter(
             })
             .collect();
         join_all(handles).await?;
-        *n.borrow()
+        let got = *n.borrow();
+        (got, None)
     } else {
         show_code(lane, "fn add_unlocked(", "// read");
         let n = Arc::new(AtomicU64::new(0));
+        let (wall, cpu) = (Instant::now(), process_cpu());
         let handles = (0..n_tasks)
             .map(|_| {
                 let add = tasks::add_unlocked(n.clone(), rounds, inside);
@@ -242,9 +245,18 @@ async fn counter(
             })
             .collect();
         join_all(handles).await?;
-        n.load(Ordering::SeqCst)
+        let cores = process_cpu().saturating_sub(cpu).as_secs_f64()
+            / wall.elapsed().as_secs_f64().max(1e-9);
+        (n.load(Ordering::SeqCst), Some(cores))
     };
     log_counter(lane, unlocked, n_tasks * rounds, false);
+    if let Some(cores) = cores
+        && flavour == Flavour::MultiThread
+        && unlocked == n_tasks * rounds
+        && setup.workers > 1
+    {
+        explain_no_loss(lane, cores);
+    }
     if flavour != Flavour::MultiThread {
         return Ok((unlocked, None));
     }
@@ -281,6 +293,23 @@ fn log_counter(lane: &LaneCtx, got: u64, expected: u64, locked: bool) {
             "with the lock: {got} of {expected}, {lost} lost",
             "加锁后：{got}/{expected}，丢了 {lost} 次"
         ),
+    });
+}
+
+/// Worker threads lose updates only when two of them run the update at the
+/// same instant. The cores the process got while they ran (measured: CPU
+/// time over wall time) say whether they could have.
+fn explain_no_loss(lane: &LaneCtx, cores: f64) {
+    lane.sink.log(if cores < 1.5 {
+        tr!(
+            "none lost this time: the workers used only {cores:.1} cores between them (a busy machine, or too few rounds), so they seldom ran at the same instant; press r to run again",
+            "这次一个也没丢：工作线程一共只用了 {cores:.1} 个核心（机器很忙，或轮数太少），很少在同一时刻运行；按 r 再跑一次"
+        )
+    } else {
+        tr!(
+            "none lost this time, though the workers ran side by side ({cores:.1} cores): updates are lost only when two updates collide; press r to run again",
+            "这次一个也没丢，尽管工作线程并排运行（{cores:.1} 个核心）：只有两次更新撞在一起时才会丢失；按 r 再跑一次"
+        )
     });
 }
 
