@@ -249,13 +249,7 @@ pub fn epoll(
 
 /// SIGIO tells the thread when datagrams have arrived (a pipe written by the
 /// signal handler wakes it); it then reads until EAGAIN.
-pub fn signal(
-    sock: UdpSocket,
-    load: Load,
-    lane: &LaneCtx,
-    c: &Counters,
-    t: &Tracer,
-) -> LaneResult {
+pub fn signal(sock: UdpSocket, load: Load, lane: &LaneCtx, c: &Counters, t: &Tracer) -> LaneResult {
     let fd = sock.as_raw_fd();
     let sys = Sys::new(c, t, lane);
     c.add(&c.threads, 1);
