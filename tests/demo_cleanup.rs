@@ -56,6 +56,8 @@ const PARAMS: &[(&str, &[(&str, &str)])] = &[
     ("io-models", &[("clients", "4"), ("requests", "40")]),
     ("futures", &[]),
     ("executor", &[("step_ms", "200")]),
+    // Stopped inside the hog: it holds the lane's only thread.
+    ("runtimes", &[("hog_ms", "2000")]),
 ];
 
 #[test]

@@ -59,6 +59,19 @@ const RUNS: &[(&str, &[(&str, &str)])] = &[
         &[("durations", "[80, 30, 120, 50]"), ("timeout_ms", "60")],
     ),
     ("executor", &[("step_ms", "10")]),
+    (
+        "runtimes",
+        &[("hog_ms", "50"), ("rounds", "1000"), ("items", "300")],
+    ),
+    (
+        "runtimes",
+        &[
+            ("hog_ms", "50"),
+            ("rounds", "200"),
+            ("items", "300"),
+            ("await_inside", "true"),
+        ],
+    ),
 ];
 
 #[test]
