@@ -325,32 +325,43 @@ fn editing_a_lesson_redraws_it_and_a_broken_edit_keeps_the_last_good_text() {
     p.assert_restored();
 }
 
-#[test]
-fn quitting_during_a_file_demo_removes_its_temp_files() {
-    let serial = pty::serial();
-    let data = tempfile::tempdir().unwrap();
-    let tmp = data.path().join("tmp");
-    std::fs::create_dir(&tmp).unwrap();
-    let lessons = data.path().join("lessons/en");
-    std::fs::create_dir_all(&lessons).unwrap();
-    std::fs::write(
-        lessons.join("01-f.md"),
-        "+++\nid = \"f\"\ntitle = \"F\"\norder = 1\ndemos = [\"file-io\"]\n+++\n# Files\n\n```demo file-io\nfile_mb = 384\nfiles = 2\n```\n",
-    )
-    .unwrap();
-    let t = tmp.display().to_string();
-    let mut p = spawn_in(
-        &serial,
-        &data.path().join("lessons"),
-        &["--lesson", "f"],
-        data.path(),
-        &[("TMPDIR", &t)],
-    );
-    p.wait_text("Press Space to start", LONG);
-    p.send(" ");
-    // Stop it in the middle of a large write.
-    let writing = || {
-        std::fs::read_dir(&tmp)
+/// A lesson with one big file-io demo, and a private temp folder.
+struct FileDemo {
+    data: tempfile::TempDir,
+    tmp: std::path::PathBuf,
+}
+
+impl FileDemo {
+    fn new() -> FileDemo {
+        let data = tempfile::tempdir().unwrap();
+        let tmp = data.path().join("tmp");
+        std::fs::create_dir(&tmp).unwrap();
+        let lessons = data.path().join("lessons/en");
+        std::fs::create_dir_all(&lessons).unwrap();
+        std::fs::write(
+            lessons.join("01-f.md"),
+            "+++\nid = \"f\"\ntitle = \"F\"\norder = 1\ndemos = [\"file-io\"]\n+++\n# Files\n\n```demo file-io\nfile_mb = 384\nfiles = 2\n```\n",
+        )
+        .unwrap();
+        FileDemo { data, tmp }
+    }
+
+    fn spawn(&self, serial: &Serial, env: &[(&str, &str)]) -> Pty {
+        let t = self.tmp.display().to_string();
+        let mut env = env.to_vec();
+        env.push(("TMPDIR", &t));
+        spawn_in(
+            serial,
+            &self.data.path().join("lessons"),
+            &["--lesson", "f"],
+            self.data.path(),
+            &env,
+        )
+    }
+
+    /// Whether a lane has started writing its files.
+    fn writing(&self) -> bool {
+        std::fs::read_dir(&self.tmp)
             .into_iter()
             .flatten()
             .flatten()
@@ -359,11 +370,140 @@ fn quitting_during_a_file_demo_removes_its_temp_files() {
                     .map(|d| d.count() > 0)
                     .unwrap_or(false)
             })
-    };
-    p.wait_for("the demo to write", LONG, |_| writing());
-    p.signal(libc::SIGTERM);
-    p.wait_exit(LONG);
+    }
+
+    fn left(&self) -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(&self.tmp)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect()
+    }
+
+    /// Starts the demo and waits until it is in the middle of writing.
+    fn start_writing(&self, p: &mut Pty) {
+        p.wait_text("Press Space to start", LONG);
+        p.send(" ");
+        p.wait_for("the demo to write", LONG, |_| self.writing());
+    }
+}
+
+/// Every way out while a demo writes large files waits for its cleanup:
+/// nothing is left in the temp folder, the terminal is restored, and the
+/// exit code is what a shell expects.
+#[test]
+fn every_exit_path_during_a_file_demo_leaves_nothing_behind() {
+    let serial = pty::serial();
+    let keys: [(&str, Option<libc::c_int>, Option<&str>, u32); 5] = [
+        ("q", None, Some("q"), 0),
+        ("Ctrl-C as a key", None, Some("\x03"), 0),
+        ("SIGINT", Some(libc::SIGINT), None, 130),
+        ("SIGTERM", Some(libc::SIGTERM), None, 143),
+        ("SIGHUP", Some(libc::SIGHUP), None, 129),
+    ];
+    for (how, signal, key, code) in keys {
+        let f = FileDemo::new();
+        let mut p = f.spawn(&serial, &[]);
+        f.start_writing(&mut p);
+        if let Some(sig) = signal {
+            p.signal(sig);
+        }
+        if let Some(k) = key {
+            p.send(k);
+        }
+        let got = p.wait_exit_code(LONG);
+        assert_eq!(got, code, "{how}: exit code");
+        p.assert_restored();
+        assert!(f.left().is_empty(), "{how}: left behind {:?}", f.left());
+    }
+}
+
+#[test]
+fn a_panic_during_a_demo_cleans_up_too() {
+    let serial = pty::serial();
+    let f = FileDemo::new();
+    // The hook panics on the UI thread 2 s into the demo, mid-write.
+    let mut p = f.spawn(&serial, &[("CONCUR_TEST_PANIC", "running")]);
+    p.wait_text("Press Space to start", LONG);
+    p.send(" ");
+    let code = p.wait_exit_code(LONG);
+    assert_ne!(code, 0, "a panic is a failure exit");
     p.assert_restored();
-    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
-    assert!(left.is_empty(), "temp files left behind: {left:?}");
+    assert!(f.left().is_empty(), "left behind {:?}", f.left());
+}
+
+#[test]
+fn after_kill_9_the_next_start_sweeps_what_was_left() {
+    let serial = pty::serial();
+    let f = FileDemo::new();
+    let mut p = f.spawn(&serial, &[]);
+    f.start_writing(&mut p);
+    p.signal(libc::SIGKILL);
+    p.wait_exit_code(LONG);
+    assert!(!f.left().is_empty(), "kill -9 cannot clean up");
+    // The next start removes the dead run's folder and says so.
+    drop(p);
+    let mut p = f.spawn(&serial, &[]);
+    p.wait_text("Press Space to start", LONG);
+    assert!(f.left().is_empty(), "swept: {:?}", f.left());
+    p.send("\x1b");
+    p.wait_text("temp folder", LONG);
+    p.send("q");
+    assert!(p.wait_exit(LONG));
+}
+
+/// A resize that arrives together with a key, or after bytes that make no
+/// event, is still drawn: the app watches SIGWINCH itself.
+#[test]
+fn a_resize_right_after_a_key_or_garbage_is_drawn() {
+    let serial = pty::serial();
+    let data = tempfile::tempdir().unwrap();
+    let mut p = spawn(&serial, &[], data.path());
+    p.wait_text("Lessons", LONG);
+    let sizes: [(&str, u16, u16); 3] = [
+        ("x", 120, 40),
+        ("\x1b[999999999999~", 90, 28),
+        ("\u{c3}", 110, 35),
+    ];
+    for (bytes, cols, rows) in sizes {
+        p.send(bytes);
+        p.resize(cols, rows);
+        // The title row ends with the language tag at the right edge.
+        p.wait_for(&format!("a redraw at {cols}x{rows}"), LONG, |s| {
+            s.lines().next().is_some_and(|l| {
+                let l = l.trim_end();
+                l.ends_with("[en]") && l.width() + 1 == cols as usize
+            })
+        });
+    }
+    // After a lone 0xC3 the next byte may be eaten as its continuation.
+    p.send("q");
+    p.send("q");
+    assert!(p.wait_exit(LONG));
+    p.assert_restored();
+}
+
+/// A helper thread that dies ends the app cleanly, with the reason, instead
+/// of leaving it half alive (the terminal given back but the app running).
+#[test]
+fn a_dead_helper_thread_ends_the_app_cleanly() {
+    let serial = pty::serial();
+    let data = tempfile::tempdir().unwrap();
+    let mut p = spawn_in(
+        &serial,
+        &fixture_dir(),
+        &[],
+        data.path(),
+        &[("CONCUR_TEST_PANIC", "input")],
+    );
+    p.wait_text("Lessons", LONG);
+    p.send("j");
+    let code = p.wait_exit_code(LONG);
+    assert_ne!(code, 0);
+    p.assert_restored();
+    assert!(
+        p.raw_output().contains("concur-input panicked"),
+        "{}",
+        p.raw_output()
+    );
 }

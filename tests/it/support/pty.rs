@@ -96,6 +96,20 @@ impl Pty {
         }
     }
 
+    /// Resizes the terminal (the app gets SIGWINCH), and the screen model.
+    pub fn resize(&self, cols: u16, rows: u16) {
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize the pty");
+        let size = |n: u16| std::num::NonZeroU16::new(n).expect("a terminal of at least 1x1");
+        lock(&self.parser).set_size(size(rows), size(cols));
+    }
+
     pub fn send(&mut self, bytes: &str) {
         self.writer.write_all(bytes.as_bytes()).unwrap();
         self.writer.flush().unwrap();
@@ -141,6 +155,12 @@ impl Pty {
     /// returns whether it exited with success.
     #[track_caller]
     pub fn wait_exit(&mut self, timeout: Duration) -> bool {
+        self.wait_exit_code(timeout) == 0
+    }
+
+    /// Like `wait_exit`, with the exit code.
+    #[track_caller]
+    pub fn wait_exit_code(&mut self, timeout: Duration) -> u32 {
         let deadline = Instant::now() + timeout;
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -165,7 +185,7 @@ impl Pty {
             }
             reader.join().expect("the PTY reader panicked");
         }
-        status.success()
+        status.exit_code()
     }
 
     /// Asserts the terminal is as the app found it: main screen, cursor
