@@ -25,6 +25,7 @@ mod file_io;
 mod futures;
 mod io_models;
 mod parallel;
+mod race;
 mod spinner;
 
 use std::marker::PhantomData;
@@ -193,6 +194,7 @@ impl<K: Knobs> Demo for DemoDef<K> {
 
 static DEMOS: &[&dyn Demo] = &[
     &spinner::DEMO,
+    &race::DEMO,
     &parallel::DEMO,
     &file_io::DEMO,
     &callbacks::DEMO,
