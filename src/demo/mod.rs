@@ -27,6 +27,7 @@ mod io_models;
 mod parallel;
 mod race;
 mod spinner;
+mod taskgroup;
 
 use std::marker::PhantomData;
 use std::thread::JoinHandle;
@@ -200,6 +201,7 @@ static DEMOS: &[&dyn Demo] = &[
     &callbacks::DEMO,
     &io_models::DEMO,
     &futures::DEMO,
+    &taskgroup::DEMO,
     &executor::DEMO,
 ];
 
