@@ -287,14 +287,18 @@ fn introduce(lane: &LaneCtx, k: &Race, guard: Guard) -> Plan {
     let (w, n, amount, balance) = (k.workers, k.withdrawals, k.amount, k.balance);
     lane.sink.log(match guard {
         Guard::Unlocked | Guard::Mutex => tr!(
-            "{w} threads × {n} withdrawals of {amount} from {balance}",
-            "{w} 个线程 × 每个取 {n} 次、每次 {amount}，起始余额 {balance}"
+            "{w} threads × {n} withdrawals of {amount}",
+            "{w} 个线程 × 各取 {n} 次，每次 {amount}"
         ),
         Guard::NoAwait | Guard::Await => tr!(
-            "{w} tasks on one thread × {n} withdrawals of {amount} from {balance}",
-            "一个线程上的 {w} 个任务 × 每个取 {n} 次、每次 {amount}，起始余额 {balance}"
+            "{w} tasks, one thread × {n} withdrawals of {amount}",
+            "{w} 个任务、一个线程 × 各取 {n} 次，每次 {amount}"
         ),
     });
+    lane.sink.log(tr!(
+        "balance at the start: {balance}",
+        "起始余额：{balance}"
+    ));
     let steps = if k.gap_ns == 0 {
         0
     } else {
@@ -302,8 +306,8 @@ fn introduce(lane: &LaneCtx, k: &Race, guard: Guard) -> Plan {
     };
     let ns = gap_width(steps).as_nanos();
     lane.sink.log(tr!(
-        "gap between check and update: {ns} ns of computation (measured)",
-        "检查与更新之间的间隙：{ns} 纳秒的计算（实测）"
+        "gap: {ns} ns of computation (measured)",
+        "间隙：{ns} 纳秒的计算（实测）"
     ));
     Plan {
         withdrawals: k.withdrawals,
@@ -330,19 +334,16 @@ fn report(lane: &LaneCtx, k: &Race, guard: Guard, t: &Tally) {
     lane.sink.count("threads", t.threads as u64);
     let (paid, fin) = (t.paid, t.final_balance);
     lane.sink.log(tr!(
-        "{paid} withdrawals paid: expected {expected}, found {fin}",
-        "付出 {paid} 笔：应剩 {expected}，实际 {fin}"
+        "{paid} paid; expected {expected}, found {fin}",
+        "付出 {paid} 笔；应剩 {expected}，实际 {fin}"
     ));
     lane.sink.status(if lost > 0 {
         tr!(
-            "{lost} of {paid} withdrawals lost: paid out, never debited",
-            "{paid} 笔中丢了 {lost} 笔：钱付出去了，余额却没扣"
+            "{lost} of {paid} withdrawals lost",
+            "{paid} 笔取款丢了 {lost} 笔"
         )
     } else {
-        tr!(
-            "exact: all {paid} withdrawals debited",
-            "准确：{paid} 笔取款全部扣了余额"
-        )
+        tr!("exact: all {paid} debited", "分毫不差：{paid} 笔全部扣款")
     });
     lane.sink.log(why(guard, lost > 0));
 }
@@ -351,32 +352,32 @@ fn report(lane: &LaneCtx, k: &Race, guard: Guard, t: &Tally) {
 fn why(guard: Guard, lost: bool) -> LocalText {
     match (guard, lost) {
         (Guard::Unlocked, true) => tr!(
-            "another thread wrote between a read and its write; the stale write undid it",
-            "另一个线程在某次读和写之间写入了；过时的写把它覆盖了"
+            "stale writes undid other threads' writes",
+            "过时的写覆盖了其他线程的写"
         ),
         (Guard::Unlocked, false) => tr!(
-            "none lost this run, yet the race is there: run again (r) or widen the gap",
-            "这一次没有丢，但竞争依然存在：再运行一次（r）或加大间隙"
+            "none lost this run; the race is still there",
+            "这次没丢，但竞争依然存在"
         ),
         (Guard::Mutex, false) => tr!(
-            "the lock kept the others out from the check to the update",
-            "从检查到更新，锁把其他线程挡在外面"
+            "the lock kept the others out of the gap",
+            "锁把其他线程挡在间隙之外"
         ),
         (Guard::NoAwait, false) => tr!(
-            "no await between check and update: no other task ran in between",
-            "检查与更新之间没有 await：中间没有别的任务运行"
+            "no await in the gap: no other task ran there",
+            "间隙里没有 await：没有别的任务插进来"
         ),
         (Guard::Await, true) => tr!(
-            "at the await the other tasks read the same balance; each write undid theirs",
-            "在 await 处，其他任务读到了同一个余额；每次写都覆盖了它们的写"
+            "at the await, others read the same balance",
+            "在 await 处，别的任务读到了同一个余额"
         ),
         (Guard::Await, false) => tr!(
-            "none lost: with one worker nobody else can run at the await",
-            "没有丢：只有一个工作者时，await 处没有别人可以运行"
+            "one worker: nobody else to run at the await",
+            "只有一个工作者：await 处没有别人可运行"
         ),
         (Guard::Mutex | Guard::NoAwait, true) => tr!(
-            "updates were lost where none should be: please report this",
-            "在不该丢的地方丢了更新：请报告这个问题"
+            "lost where none should be: please report it",
+            "不该丢的地方丢了：请报告这个问题"
         ),
     }
 }
