@@ -45,8 +45,8 @@ static INFO: DemoInfo = DemoInfo {
         LaneInfo {
             name: "gather",
             title: Text::new(
-                "gather: the error at once, the rest run on",
-                "gather：错误立刻到达，其余的继续运行",
+                "gather: error at once, the rest run on",
+                "gather：错误立刻到达，其余继续运行",
             ),
             metrics: METRICS,
             code: "",
@@ -63,8 +63,8 @@ static INFO: DemoInfo = DemoInfo {
         LaneInfo {
             name: "join-all",
             title: Text::new(
-                "join-all: join_all / join!, the error after all",
-                "join-all：join_all / join!，全部结束后才见到错误",
+                "join-all: join_all, error after all end",
+                "join-all：join_all，全部结束才见错误",
             ),
             metrics: METRICS,
             code: "",
@@ -192,8 +192,8 @@ impl Drop for Cleanup {
             self.ran.set(self.ran.get() + 1);
             let (at, job) = (ms_since(&self.lane, self.t0), self.job);
             self.lane.sink.log(tr!(
-                "{at:>5.0} ms: job {job} cancelled at its await, cleanup ran",
-                "{at:>5.0} 毫秒：任务 {job} 在 await 处被取消，清理代码已运行"
+                "{at:>5.0} ms: job {job} cancelled: cleanup ran",
+                "{at:>5.0} 毫秒：任务 {job} 被取消：清理已运行"
             ));
         }
     }
@@ -256,61 +256,92 @@ impl Tally {
     }
 }
 
-async fn group_lane(lane: LaneCtx, jobs: Jobs, wait: Wait) -> LaneResult {
-    let n = jobs.durations.len();
-    let fail = jobs.fail_job;
+/// Says what the lane is about to do.
+fn announce(lane: &LaneCtx, jobs: &Jobs, wait: Wait) {
+    let (n, fail) = (jobs.durations.len(), jobs.fail_job);
     lane.sink.log(match wait {
         Wait::Gather => tr!(
             "{n} jobs, job {fail} fails; gather(...)",
             "{n} 个任务，任务 {fail} 会失败；gather(...)"
         ),
         Wait::TaskGroup => tr!(
-            "{n} jobs, job {fail} fails; a JoinSet used as a TaskGroup",
-            "{n} 个任务，任务 {fail} 会失败；把 JoinSet 当作 TaskGroup"
+            "{n} jobs, job {fail} fails; JoinSet as TaskGroup",
+            "{n} 个任务，任务 {fail} 会失败；JoinSet 当任务组"
         ),
         Wait::JoinAll => tr!(
             "{n} jobs, job {fail} fails; join_all(...)",
             "{n} 个任务，任务 {fail} 会失败；join_all(...)"
         ),
     });
+}
+
+type Jobset = JoinSet<Result<usize, JobFailed>>;
+
+/// What the lane's way of waiting does when the failed job's result comes in.
+async fn on_error(
+    lane: &LaneCtx,
+    t0: Duration,
+    wait: Wait,
+    set: &mut Jobset,
+    tally: &mut Tally,
+) -> LaneResult {
+    let (at, left) = (ms_since(lane, t0), set.len());
+    match wait {
+        Wait::Gather => {
+            tally.first_error = Some(lane.clock.now() - t0);
+            lane.sink.log(if left > 0 {
+                tr!(
+                    "{at:>5.0} ms: gather raises; {left} others run on",
+                    "{at:>5.0} 毫秒：gather 抛出错误；其余 {left} 个继续运行"
+                )
+            } else {
+                tr!(
+                    "{at:>5.0} ms: gather raises; no other job left",
+                    "{at:>5.0} 毫秒：gather 抛出错误；没有剩下的任务"
+                )
+            });
+        }
+        Wait::TaskGroup => {
+            lane.sink.log(if left > 0 {
+                tr!(
+                    "{at:>5.0} ms: cancel the {left} others, wait",
+                    "{at:>5.0} 毫秒：取消其余 {left} 个，并等它们结束"
+                )
+            } else {
+                tr!(
+                    "{at:>5.0} ms: no other job left to cancel",
+                    "{at:>5.0} 毫秒：没有剩下的任务要取消"
+                )
+            });
+            set.abort_all();
+            while let Some(joined) = set.join_next().await {
+                tally.count(joined)?;
+            }
+            // Like `async with TaskGroup()`: the error comes out only once
+            // every sibling has ended.
+            tally.first_error = Some(lane.clock.now() - t0);
+        }
+        // join_all keeps the error with the results it hands over at the end.
+        Wait::JoinAll => {}
+    }
+    Ok(())
+}
+
+async fn group_lane(lane: LaneCtx, jobs: Jobs, wait: Wait) -> LaneResult {
+    announce(&lane, &jobs, wait);
     let t0 = lane.clock.now();
     let ran = Rc::new(Cell::new(0));
-    let mut set = JoinSet::new();
+    let mut set = Jobset::new();
     for (i, ms) in jobs.durations.iter().enumerate() {
-        let d = Duration::from_millis(*ms);
-        set.spawn_local(job(lane.clone(), t0, i + 1, d, i + 1 == fail, ran.clone()));
+        let (n, d) = (i + 1, Duration::from_millis(*ms));
+        set.spawn_local(job(lane.clone(), t0, n, d, n == jobs.fail_job, ran.clone()));
     }
     let mut tally = Tally::default();
     while let Some(joined) = set.join_next().await {
-        if !matches!(joined, Ok(Err(_))) {
+        if matches!(joined, Ok(Err(_))) {
+            on_error(&lane, t0, wait, &mut set, &mut tally).await?;
+        } else {
             tally.count(joined)?;
-            continue;
-        }
-        match wait {
-            Wait::Gather => {
-                tally.first_error = Some(lane.clock.now() - t0);
-                let at = ms_since(&lane, t0);
-                lane.sink.log(tr!(
-                    "{at:>5.0} ms: gather raises it to the caller; the others run on",
-                    "{at:>5.0} 毫秒：gather 把错误抛给调用者；其他任务继续运行"
-                ));
-            }
-            Wait::TaskGroup => {
-                let at = ms_since(&lane, t0);
-                lane.sink.log(tr!(
-                    "{at:>5.0} ms: the group cancels the others and waits for them",
-                    "{at:>5.0} 毫秒：任务组取消其他任务，并等它们结束"
-                ));
-                set.abort_all();
-                while let Some(joined) = set.join_next().await {
-                    tally.count(joined)?;
-                }
-                // Like `async with TaskGroup()`: the error comes out only
-                // once every sibling has ended.
-                tally.first_error = Some(lane.clock.now() - t0);
-            }
-            // join_all keeps the error with the results it hands over at the end.
-            Wait::JoinAll => {}
         }
     }
     let all_done = lane.clock.now() - t0;
@@ -318,8 +349,8 @@ async fn group_lane(lane: LaneCtx, jobs: Jobs, wait: Wait) -> LaneResult {
         tally.first_error = Some(all_done);
         let at = ms(all_done);
         lane.sink.log(tr!(
-            "{at:>5.0} ms: join_all returns every result: the error among them",
-            "{at:>5.0} 毫秒：join_all 返回全部结果，错误就在其中"
+            "{at:>5.0} ms: join_all returns, error included",
+            "{at:>5.0} 毫秒：join_all 返回，错误在结果里"
         ));
     }
     report(&lane, &tally, all_done, ran.get())
@@ -338,10 +369,9 @@ fn report(lane: &LaneCtx, t: &Tally, all_done: Duration, cleanups: u64) -> LaneR
     lane.sink
         .flag("cleanup_ran", t.cancelled > 0 && cleanups == t.cancelled);
     let (err, all) = (ms(first_error), ms(all_done));
-    let (c, f) = (t.cancelled, t.finished);
     lane.sink.status(tr!(
-        "error seen at {err:.0} ms · all ended at {all:.0} ms · {c} cancelled, {f} finished",
-        "{err:.0} 毫秒见到错误 · {all:.0} 毫秒全部结束 · 取消 {c} 个，完成 {f} 个"
+        "error at {err:.0} ms · all ended {all:.0} ms",
+        "{err:.0} 毫秒见错误 · {all:.0} 毫秒全部结束"
     ));
     Ok(())
 }
