@@ -409,6 +409,7 @@ mod tests {
     fn the_group_cancels_the_rest_and_gather_and_join_all_do_not() {
         let out = run(spread(), 60.0);
         assert!(out.completed && out.clean_stop);
+        reports_what_it_declares(&out);
         // gather: the error at once, the others run on to the longest (1200).
         let err = fig(&out, "gather", "first_error_ms");
         assert!((290.0..650.0).contains(&err), "gather error at {err}");
@@ -439,6 +440,7 @@ mod tests {
     fn the_last_job_failing_leaves_nothing_to_cancel() {
         // Job 3 (1200 ms) fails last: everyone else has finished by then.
         let out = run(spread().with("fail_job", "3"), 60.0);
+        reports_what_it_declares(&out);
         for lane in ["gather", "taskgroup", "join-all"] {
             assert_eq!(fig(&out, lane, "siblings_cancelled"), 0.0, "{lane}");
             assert_eq!(fig(&out, lane, "siblings_finished"), 4.0, "{lane}");
@@ -459,6 +461,17 @@ mod tests {
         assert_eq!(seen, [2, 3, 4, 5, 1, 2]);
         assert!(Params::new().with("fail_job", "0").knobs::<Jobs>().is_err());
         assert!(Params::new().with("fail_job", "6").knobs::<Jobs>().is_err());
+    }
+
+    /// Every lane reports every metric it declares, and nothing else.
+    fn reports_what_it_declares(out: &Outcome) {
+        for (lane, info) in out.view.lanes.iter().zip(INFO.lanes) {
+            let mut got: Vec<&str> = lane.metrics.iter().map(|m| m.name).collect();
+            let mut want: Vec<&str> = info.metrics.iter().map(|m| m.name).collect();
+            got.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(got, want, "{}", info.name);
+        }
     }
 
     #[test]
