@@ -450,6 +450,29 @@ mod tests {
     }
 
     #[test]
+    fn lesson_6_predict_questions_grade_on_what_the_demo_measures() {
+        use crate::quiz::Kind;
+        let catalog = crate::lesson::Catalog::builtin();
+        let quiz = catalog
+            .find("futures-and-tasks")
+            .and_then(|set| set.quiz(crate::i18n::Lang::En))
+            .expect("lesson 6 has a quiz");
+        // The lesson embeds the demo with its defaults.
+        let out = run(Params::new(), 60.0);
+        for (id, truth) in [("taskgroup-siblings", 1), ("join-all-error", 1)] {
+            let q = quiz.questions.iter().find(|q| q.id == id).expect(id);
+            let Kind::Predict { demo, when, params } = &q.kind else {
+                panic!("{id} is not a predict question");
+            };
+            assert_eq!((demo.as_str(), params.is_empty()), (ID, true), "{id}");
+            let holds: Vec<usize> = (0..when.len())
+                .filter(|i| when[*i].eval(&out.view) == Some(true))
+                .collect();
+            assert_eq!(holds, [truth], "{id}");
+        }
+    }
+
+    #[test]
     fn f_moves_the_failure_to_the_next_job_and_back() {
         let k = Jobs::default();
         let mut seen = vec![k.fail_job];

@@ -700,6 +700,41 @@ mod tests {
         }
     }
 
+    /// Which choices of a lesson's predict question hold on this run.
+    fn holding(out: &Outcome, lesson: &str, id: &str) -> Vec<usize> {
+        use crate::quiz::Kind;
+        let catalog = crate::lesson::Catalog::builtin();
+        let quiz = catalog
+            .find(lesson)
+            .and_then(|set| set.quiz(crate::i18n::Lang::En))
+            .expect("the lesson has a quiz");
+        let q = quiz.questions.iter().find(|q| q.id == id).expect(id);
+        let Kind::Predict { demo, when, params } = &q.kind else {
+            panic!("{id} is not a predict question");
+        };
+        assert_eq!((demo.as_str(), params.is_empty()), (ID, true), "{id}");
+        (0..when.len())
+            .filter(|i| when[*i].eval(&out.view) == Some(true))
+            .collect()
+    }
+
+    #[test]
+    fn lesson_4_predict_questions_grade_on_what_the_demo_measures() {
+        const L4: &str = "threads-vs-coroutines";
+        // The second choice is the truth; the unlocked race may be missed
+        // in one run, never in five.
+        let mut picks = Vec::new();
+        for _ in 0..5 {
+            let out = run(Params::new(), 60.0);
+            assert_eq!(holding(&out, L4, "race-await"), [1]);
+            picks = holding(&out, L4, "race-threads-tasks");
+            if picks == [1] {
+                break;
+            }
+        }
+        assert_eq!(picks, [1]);
+    }
+
     #[test]
     fn every_lane_points_at_a_line_of_its_own_function() {
         for guard in [Guard::Unlocked, Guard::Mutex, Guard::NoAwait, Guard::Await] {
