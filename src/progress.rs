@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::LocalText;
-use crate::tr;
 use crate::fsutil::{
     aside_path, line_at, read_state_file, sweep_stale_writes, write_atomic, write_target,
 };
+use crate::i18n::LocalText;
+use crate::tr;
 
 pub const FILE_NAME: &str = "progress.json";
 const VERSION: u32 = 1;
@@ -504,7 +504,10 @@ mod tests {
             )]
         );
         assert_eq!(peek_warnings.len(), 1);
-        assert!(peek_warnings[0].en.contains("named pipe"), "{peek_warnings:?}");
+        assert!(
+            peek_warnings[0].en.contains("named pipe"),
+            "{peek_warnings:?}"
+        );
         assert_eq!(store.path(), None, "saving is off for the session");
         store.save(&viewed("x")).unwrap();
         let still = std::fs::symlink_metadata(&path).unwrap();
@@ -613,7 +616,9 @@ mod tests {
         assert_eq!(p, Progress::default());
         assert_eq!(warnings.len(), 1);
         assert!(
-            warnings[0].en.starts_with(&format!("{}:1: progress file is corrupt", path.display())),
+            warnings[0]
+                .en
+                .starts_with(&format!("{}:1: progress file is corrupt", path.display())),
             "{warnings:?}"
         );
         assert_eq!(names(dir.path()), before);
@@ -635,7 +640,9 @@ mod tests {
         let (_, warnings) = Store::in_dir(dir.path()).load();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(
-            warnings[0].en.starts_with("removed 2 temp file(s) left by a save that was cut short"),
+            warnings[0]
+                .en
+                .starts_with("removed 2 temp file(s) left by a save that was cut short"),
             "{warnings:?}"
         );
         assert!(names(dir.path()).is_empty());

@@ -9,7 +9,12 @@ use crate::progress::Progress;
 use crate::ui::theme::Theme;
 
 fn app() -> App {
-    let mut a = App::new(Catalog::builtin(), Lang::En, Theme::dark(), Progress::default());
+    let mut a = App::new(
+        Catalog::builtin(),
+        Lang::En,
+        Theme::dark(),
+        Progress::default(),
+    );
     a.size = (100, 30);
     a
 }
@@ -23,7 +28,9 @@ fn first_single_choice(a: &App) -> usize {
         panic!("not in a quiz")
     };
     let quiz = a.catalog.find(&q.lesson).unwrap().quiz(a.lang).unwrap();
-    q.shown.len().min(quiz.questions[q.round[q.pos]].choices.len())
+    q.shown
+        .len()
+        .min(quiz.questions[q.round[q.pos]].choices.len())
 }
 
 #[test]
@@ -75,7 +82,9 @@ fn the_step_on_screen_is_recorded_and_a_finished_lesson_opens_at_its_start() {
     let at = h.selected();
     assert_eq!(a.catalog.lessons[at].id, id);
     press(&mut a, KeyCode::Enter);
-    let Screen::Lesson(l) = &a.screen else { panic!() };
+    let Screen::Lesson(l) = &a.screen else {
+        panic!()
+    };
     assert_eq!(l.step, 0);
 }
 
@@ -87,6 +96,8 @@ fn a_reload_keeps_the_lesson_by_id_even_when_the_order_changes() {
     let mut fresh = Catalog::builtin();
     fresh.lessons.reverse();
     a.update(Msg::Reloaded(Box::new(fresh)));
-    let Screen::Lesson(l) = &a.screen else { panic!() };
+    let Screen::Lesson(l) = &a.screen else {
+        panic!()
+    };
     assert_eq!((l.id.as_str(), l.step), ("futures-and-tasks", 1));
 }

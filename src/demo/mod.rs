@@ -26,6 +26,7 @@ mod futures;
 mod io_models;
 mod parallel;
 mod race;
+mod runtimes;
 mod spinner;
 mod taskgroup;
 
@@ -203,6 +204,7 @@ static DEMOS: &[&dyn Demo] = &[
     &futures::DEMO,
     &taskgroup::DEMO,
     &executor::DEMO,
+    &runtimes::DEMO,
 ];
 
 /// Every demo, in the order `concur demo --list` shows them.

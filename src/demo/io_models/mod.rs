@@ -14,7 +14,7 @@ use std::thread::JoinHandle;
 use super::lane::{LaneResult, spawn_lane, thread_name};
 use super::turns::{HandOver, Turn};
 use super::{
-    DemoCtx, LaneError, DemoDef, DemoInfo, LaneCtx, LaneInfo, MetricInfo, Unit, column, metric,
+    DemoCtx, DemoDef, DemoInfo, LaneCtx, LaneError, LaneInfo, MetricInfo, Unit, column, metric,
 };
 use crate::i18n::{LocalText, Text};
 use crate::tr;

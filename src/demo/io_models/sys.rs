@@ -262,5 +262,3 @@ pub fn set_nonblocking(fd: RawFd) {
         libc::fcntl(fd, libc::F_SETFL, fl | libc::O_NONBLOCK);
     }
 }
-
-
