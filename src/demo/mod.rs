@@ -26,7 +26,10 @@ mod futures;
 mod io_models;
 mod parallel;
 pub mod python;
+mod race;
+mod runtimes;
 mod spinner;
+mod taskgroup;
 
 use std::marker::PhantomData;
 use std::thread::JoinHandle;
@@ -204,12 +207,15 @@ impl<K: Knobs> Demo for DemoDef<K> {
 
 static DEMOS: &[&dyn Demo] = &[
     &spinner::DEMO,
+    &race::DEMO,
     &parallel::DEMO,
     &file_io::DEMO,
     &callbacks::DEMO,
     &io_models::DEMO,
     &futures::DEMO,
+    &taskgroup::DEMO,
     &executor::DEMO,
+    &runtimes::DEMO,
 ];
 
 /// Every demo, in the order `concur demo --list` shows them.

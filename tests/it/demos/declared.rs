@@ -59,6 +59,25 @@ const RUNS: &[(&str, &[(&str, &str)])] = &[
         &[("durations", "[80, 30, 120, 50]"), ("timeout_ms", "60")],
     ),
     ("executor", &[("step_ms", "10")]),
+    ("race", &[("withdrawals", "500"), ("gap_ns", "200")]),
+    ("taskgroup", &[("durations", "[80, 30, 100, 20, 60]")]),
+    (
+        "taskgroup",
+        &[("durations", "[80, 30, 100, 20, 60]"), ("fail_job", "3")],
+    ),
+    (
+        "runtimes",
+        &[("hog_ms", "50"), ("rounds", "1000"), ("items", "300")],
+    ),
+    (
+        "runtimes",
+        &[
+            ("hog_ms", "50"),
+            ("rounds", "200"),
+            ("items", "300"),
+            ("await_inside", "true"),
+        ],
+    ),
 ];
 
 #[test]
