@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use tokio::task::JoinSet;
 
 use super::lane::{LaneResult, spawn_async_lane};
+use super::python::{PyLane, PyScript};
 use super::{
     DemoCtx, DemoDef, DemoInfo, ErrorReport, Knobs, LaneCtx, LaneError, LaneInfo, MetricInfo, Unit,
     column,
@@ -68,6 +69,33 @@ static INFO: DemoInfo = DemoInfo {
             ),
             metrics: METRICS,
             code: "",
+        },
+        LaneInfo {
+            name: "py-gather",
+            title: Text::new(
+                "py-gather: asyncio.gather, the rest run on",
+                "py-gather：asyncio.gather，其余继续运行",
+            ),
+            metrics: METRICS,
+            code: PY_SCRIPT.code,
+        },
+        LaneInfo {
+            name: "py-taskgroup",
+            title: Text::new(
+                "py-taskgroup: asyncio.TaskGroup, the rest cancelled",
+                "py-taskgroup：asyncio.TaskGroup，其余的被取消",
+            ),
+            metrics: METRICS,
+            code: PY_SCRIPT.code,
+        },
+        LaneInfo {
+            name: "py-return-exceptions",
+            title: Text::new(
+                "py-return-exceptions: gather(..., return_exceptions=True)",
+                "py-return-exceptions：gather(..., return_exceptions=True)",
+            ),
+            metrics: METRICS,
+            code: PY_SCRIPT.code,
         },
     ],
     failure: Some(Text::new(
@@ -143,10 +171,96 @@ enum Wait {
     JoinAll,
 }
 
+/// The asyncio originals of the three ways to wait.
+static PY_SCRIPT: PyScript = PyScript {
+    code: include_str!("../../assets/python/taskgroup.py"),
+    texts: &[
+        (
+            "plan_py-gather",
+            Text::new(
+                "{n} jobs, job {fail} fails; await asyncio.gather(...)",
+                "{n} 个任务，任务 {fail} 会失败；await asyncio.gather(...)",
+            ),
+        ),
+        (
+            "plan_py-taskgroup",
+            Text::new(
+                "{n} jobs, job {fail} fails; async with asyncio.TaskGroup()",
+                "{n} 个任务，任务 {fail} 会失败；async with asyncio.TaskGroup()",
+            ),
+        ),
+        (
+            "plan_py-return-exceptions",
+            Text::new(
+                "{n} jobs, job {fail} fails; gather(..., return_exceptions=True)",
+                "{n} 个任务，任务 {fail} 会失败；gather(..., return_exceptions=True)",
+            ),
+        ),
+        (
+            "cancelled",
+            Text::new(
+                "{at} ms: job {job} cancelled: cleanup ran",
+                "{at} 毫秒：任务 {job} 被取消：清理已运行",
+            ),
+        ),
+        (
+            "raises",
+            Text::new(
+                "{at} ms: job {job} raises an error",
+                "{at} 毫秒：任务 {job} 抛出错误",
+            ),
+        ),
+        (
+            "finished",
+            Text::new("{at} ms: job {job} finished", "{at} 毫秒：任务 {job} 完成"),
+        ),
+        (
+            "gather_raises",
+            Text::new(
+                "{at} ms: gather raises; {left} others run on",
+                "{at} 毫秒：gather 抛出错误；其余 {left} 个继续运行",
+            ),
+        ),
+        (
+            "group_raises",
+            Text::new(
+                "{at} ms: the group raises ExceptionGroup, the others ended",
+                "{at} 毫秒：任务组抛出 ExceptionGroup，其余的都已结束",
+            ),
+        ),
+        (
+            "results_in",
+            Text::new(
+                "{at} ms: gather returns, {errors} error(s) among the results",
+                "{at} 毫秒：gather 返回，结果里有 {errors} 个错误",
+            ),
+        ),
+        (
+            "summary",
+            Text::new(
+                "error at {err} ms · all ended {all} ms",
+                "{err} 毫秒见错误 · {all} 毫秒全部结束",
+            ),
+        ),
+    ],
+};
+
 pub static DEMO: DemoDef<Jobs> = DemoDef::new(&INFO, start);
 
 fn start(ctx: DemoCtx, jobs: Jobs) -> Vec<JoinHandle<()>> {
     let (j1, j2) = (jobs.clone(), jobs.clone());
+    // gather(return_exceptions=True) is silent until its longest job ends.
+    let longest = jobs.durations.iter().max().copied().unwrap_or(0);
+    let quiet = Duration::from_millis(longest * 2);
+    let python = ["py-gather", "py-taskgroup", "py-return-exceptions"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            PyLane::new(ID, name, &PY_SCRIPT, &jobs)
+                .quiet(quiet)
+                .spawn(ctx.lane(3 + i))
+        })
+        .collect::<Vec<_>>();
     [
         spawn_async_lane(ID, "gather", ctx.lane(0), false, move |lane, _| {
             group_lane(lane, j1, Wait::Gather)
@@ -159,6 +273,7 @@ fn start(ctx: DemoCtx, jobs: Jobs) -> Vec<JoinHandle<()>> {
         }),
     ]
     .into_iter()
+    .chain(python)
     .flatten()
     .collect()
 }

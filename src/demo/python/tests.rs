@@ -410,3 +410,35 @@ fn group_states(pgid: u32) -> Vec<String> {
         })
         .collect()
 }
+
+#[test]
+fn taskgroup_twins_cancel_or_run_on_as_their_rust_twins_do() {
+    if !python_here("taskgroup_twins_cancel_or_run_on_as_their_rust_twins_do") {
+        return;
+    }
+    // Jobs far apart: job 2 fails at 300 ms; job 4 is done at 100 ms.
+    let jobs = Params::new()
+        .with("durations", "[1000, 300, 1200, 100, 700]")
+        .with("fail_job", "2");
+    let out = run("taskgroup", jobs, 1.0);
+    for (py, rust) in [
+        ("py-gather", "gather"),
+        ("py-taskgroup", "taskgroup"),
+        ("py-return-exceptions", "join-all"),
+    ] {
+        let (a, b) = (done(&out, py), done(&out, rust));
+        for metric in ["siblings_cancelled", "siblings_finished", "cleanup_ran"] {
+            assert_eq!(m(a, metric), m(b, metric), "{py} vs {rust}: {metric}");
+        }
+        // The error comes out at the same moment, give or take a loaded machine.
+        let (ea, eb) = (m(a, "first_error_ms"), m(b, "first_error_ms"));
+        assert!((ea - eb).abs() < 250.0, "{py} {ea} ms vs {rust} {eb} ms");
+    }
+    let group = done(&out, "py-taskgroup");
+    assert_eq!(m(group, "siblings_cancelled"), 3.0);
+    assert!(
+        m(group, "all_done_ms") < 700.0,
+        "the group did not wait for 1200 ms"
+    );
+    assert!(m(done(&out, "py-gather"), "all_done_ms") >= 1190.0);
+}
