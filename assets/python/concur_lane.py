@@ -166,6 +166,17 @@ def at():
         _send(t="line", n=line)
 
 
+def point_at(fn, text):
+    """Marks the first line of function `fn` that contains `text`."""
+    import inspect
+
+    lines, first = inspect.getsourcelines(fn)
+    for i, line in enumerate(lines):
+        if text in line:
+            _send(t="line", n=first + i)
+            return
+
+
 def status(text, **kw):
     _send(t="status", text=_text(text, kw))
 

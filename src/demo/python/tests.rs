@@ -442,3 +442,32 @@ fn taskgroup_twins_cancel_or_run_on_as_their_rust_twins_do() {
     );
     assert!(m(done(&out, "py-gather"), "all_done_ms") >= 1190.0);
 }
+
+#[test]
+fn race_twins_lose_updates_where_the_rust_twins_do() {
+    if !python_here("race_twins_lose_updates_where_the_rust_twins_do") {
+        return;
+    }
+    // A wide gap (20 µs of work) so the GIL's switches land in it.
+    let race = Params::new()
+        .with("workers", "4")
+        .with("withdrawals", "2000")
+        .with("gap_ns", "20000");
+    let out = run("race", race, 1.0);
+    let gil = availability().map(|p| p.gil).unwrap_or(true);
+    let unlocked = m(done(&out, "py-threads-unlocked"), "lost_updates");
+    if gil {
+        // The GIL runs one thread at a time, and still the pair is not atomic.
+        assert!(unlocked > 0.0, "py-threads-unlocked lost {unlocked}");
+    }
+    assert_eq!(m(done(&out, "py-threads-lock"), "lost_updates"), 0.0);
+    assert_eq!(m(done(&out, "py-coroutines"), "lost_updates"), 0.0);
+    assert_eq!(m(done(&out, "py-coroutines"), "threads"), 1.0);
+    // Tasks that all read before any writes: the same count in both languages.
+    let (py, rust) = (
+        m(done(&out, "py-coroutines-await"), "lost_updates"),
+        m(done(&out, "coroutines-await"), "lost_updates"),
+    );
+    assert_eq!(py, rust);
+    assert!(py > 0.0);
+}

@@ -27,6 +27,7 @@ use tokio::task::JoinSet;
 
 use super::cpu::thread_cpu;
 use super::lane::{LaneResult, spawn_async_lane, spawn_lane, thread_name};
+use super::python::{PyLane, PyScript};
 use super::{
     Cancelled, DemoCtx, DemoDef, DemoInfo, ErrorReport, Knobs, LaneCtx, LaneError, LaneInfo,
     MetricInfo, Unit, column,
@@ -91,6 +92,42 @@ static INFO: DemoInfo = DemoInfo {
             ),
             metrics: METRICS,
             code: CODE,
+        },
+        LaneInfo {
+            name: "py-threads-unlocked",
+            title: Text::new(
+                "py-threads-unlocked: threads, no lock, the GIL",
+                "py-threads-unlocked：线程，不加锁，有 GIL",
+            ),
+            metrics: METRICS,
+            code: PY_SCRIPT.code,
+        },
+        LaneInfo {
+            name: "py-threads-lock",
+            title: Text::new(
+                "py-threads-lock: threads, one threading.Lock",
+                "py-threads-lock：线程，一把 threading.Lock",
+            ),
+            metrics: METRICS,
+            code: PY_SCRIPT.code,
+        },
+        LaneInfo {
+            name: "py-coroutines",
+            title: Text::new(
+                "py-coroutines: asyncio tasks, no await inside",
+                "py-coroutines：asyncio 任务，中间没有 await",
+            ),
+            metrics: METRICS,
+            code: PY_SCRIPT.code,
+        },
+        LaneInfo {
+            name: "py-coroutines-await",
+            title: Text::new(
+                "py-coroutines-await: asyncio.sleep(0) in the gap",
+                "py-coroutines-await：间隙里有 asyncio.sleep(0)",
+            ),
+            metrics: METRICS,
+            code: PY_SCRIPT.code,
         },
     ],
     failure: None,
@@ -194,10 +231,67 @@ impl Guard {
     }
 }
 
+/// The Python twins: the GIL does not make a check-then-update safe.
+static PY_SCRIPT: PyScript = PyScript {
+    code: include_str!("../../../assets/python/race.py"),
+    texts: &[
+        (
+            "plan_threads",
+            Text::new(
+                "{w} threads × {n} withdrawals of {amount}; gap: {steps} steps of work",
+                "{w} 个线程 × 各取 {n} 次，每次 {amount}；间隙：{steps} 步计算",
+            ),
+        ),
+        (
+            "plan_tasks",
+            Text::new(
+                "{w} tasks, one thread × {n} withdrawals of {amount}; gap: {steps} steps",
+                "{w} 个任务、一个线程 × 各取 {n} 次，每次 {amount}；间隙：{steps} 步",
+            ),
+        ),
+        (
+            "paid",
+            Text::new(
+                "{paid} paid; expected {expected}, found {final}",
+                "付出 {paid} 笔；应剩 {expected}，实际 {final}",
+            ),
+        ),
+        (
+            "lost",
+            Text::new(
+                "{lost} of {paid} withdrawals lost",
+                "{paid} 笔取款丢了 {lost} 笔",
+            ),
+        ),
+        (
+            "none_lost",
+            Text::new("none of {paid} withdrawals lost", "{paid} 笔取款一笔没丢"),
+        ),
+    ],
+};
+
 pub static DEMO: DemoDef<Race> = DemoDef::new(&INFO, start);
 
 fn start(ctx: DemoCtx, k: Race) -> Vec<JoinHandle<()>> {
     let (k1, k2, k3) = (k.clone(), k.clone(), k.clone());
+    // The Python workers say nothing until they are all done: allow each
+    // withdrawal its gap and 30 µs of interpreter, twice over.
+    let per = Duration::from_nanos(u64::from(k.gap_ns) + 30_000);
+    let quiet = per * k.workers * k.withdrawals * 2;
+    let python = [
+        "py-threads-unlocked",
+        "py-threads-lock",
+        "py-coroutines",
+        "py-coroutines-await",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, name)| {
+        PyLane::new(ID, name, &PY_SCRIPT, &k)
+            .quiet(quiet)
+            .spawn(ctx.lane(4 + i))
+    })
+    .collect::<Vec<_>>();
     [
         spawn_lane(ID, "threads-unlocked", ctx.lane(0), move |lane| {
             thread_lane(lane, k1, Guard::Unlocked)
@@ -217,6 +311,7 @@ fn start(ctx: DemoCtx, k: Race) -> Vec<JoinHandle<()>> {
         ),
     ]
     .into_iter()
+    .chain(python)
     .flatten()
     .collect()
 }
