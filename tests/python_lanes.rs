@@ -171,7 +171,7 @@ fn a_script_that_prints_garbage_dies_or_hangs_fails_its_lane() {
         (
             "silent",
             format!("echo '{hello}'; exec sleep 7302"),
-            "no output for 5 s",
+            "no output for 10 s",
         ),
     ];
     for (name, body, says) in cases {

@@ -243,9 +243,9 @@ fn start(ctx: DemoCtx, plan: Plan) -> Vec<JoinHandle<()>> {
     // Then the Python lanes, one after the other, each after the one before.
     let turns: Vec<Arc<Turn>> = (0..3).map(|_| Arc::default()).collect();
     let after_rayon = HandOver(turns[0].clone());
-    // A piece of work is the longest silence (CPU work on several threads
-    // under the GIL takes longer on the wall).
-    let quiet = plan.chunk() * plan.jobs.max(plan.threads) * 2;
+    // A Python lane may be silent while its pieces compute: allow all of
+    // its work four times over (a loaded machine gives it a fraction of a core).
+    let quiet = plan.chunk() * plan.jobs * plan.chunks * 4;
     let python: Vec<_> = ["py-event-loop", "py-threads", "py-processes"]
         .iter()
         .enumerate()

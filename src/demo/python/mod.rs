@@ -133,8 +133,9 @@ pub struct PyLane {
     hand_over: Option<HandOver>,
 }
 
-/// Silence (demo time) after which a running script counts as hung.
-pub const QUIET_LIMIT: Duration = Duration::from_secs(5);
+/// Silence (demo time) after which a running script counts as hung: long
+/// enough for a loaded 2-core machine to starve a healthy script a while.
+pub const QUIET_LIMIT: Duration = Duration::from_secs(10);
 
 impl PyLane {
     /// A lane running `script` with the demo's knobs as its arguments.

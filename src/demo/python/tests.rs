@@ -276,12 +276,12 @@ fn slow_motion_reaches_the_child() {
 }
 
 /// Starts `id` headless and waits (up to a minute) until `until` holds for
-/// an event; returns the run and the events seen.
+/// an event; returns the run, its events to come and the events seen.
 fn start_until(
     id: &str,
     params: Params,
     until: impl Fn(&demo::DemoEvent) -> bool,
-) -> (DemoRun, Vec<demo::DemoEvent>) {
+) -> (DemoRun, demo::EventStream, Vec<demo::DemoEvent>) {
     let (senders, stream) = demo::channels();
     let d = demo::find(id).expect("registered");
     let run = DemoRun::start(d, &params, 1.0, senders, Watched::Headless).expect("starts");
@@ -297,7 +297,7 @@ fn start_until(
             break;
         }
     }
-    (run, seen)
+    (run, stream, seen)
 }
 
 fn logged_pid(events: &[demo::DemoEvent], lane: usize) -> Option<u32> {
@@ -321,16 +321,23 @@ fn stopping_mid_run_ends_the_child_and_its_pool() {
         .with("chunks", "2")
         .with("chunk_ms", "400")
         .with("threads", "2");
-    let (run, events) = start_until("parallel", plan, |ev| ev.lane == 4 && logs_a_pid(ev));
+    let (run, stream, events) = start_until("parallel", plan, |ev| ev.lane == 4 && logs_a_pid(ev));
     let pid = logged_pid(&events, 4).expect("py-processes started its child");
     // Its pool's workers are running now.
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut later = Vec::new();
     while live_in_group(pid).len() < 2 && Instant::now() < deadline {
+        later.extend(stream.events.try_iter());
         std::thread::sleep(Duration::from_millis(20));
     }
+    let said: Vec<_> = events
+        .iter()
+        .chain(&later)
+        .filter(|e| e.lane == 4)
+        .collect();
     assert!(
         live_in_group(pid).len() >= 2,
-        "the pool's workers are in the group"
+        "the pool's workers are in the group: {said:?}"
     );
     let t0 = Instant::now();
     assert!(
