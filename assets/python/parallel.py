@@ -3,7 +3,6 @@
 # Work is CPU time per thread (time.thread_time), as in the Rust lanes.
 import asyncio
 import os
-import resource
 import sys
 import threading
 import time
@@ -29,7 +28,7 @@ def burn(cpu_seconds: float) -> None:
 
 def piece(seconds: float) -> tuple:
     """One piece of a job, on whichever thread or process runs it: who ran
-    it, when (monotonic ns), and the CPU time it used."""
+    it, when (monotonic ns), the CPU time it used, and its process's."""
     t0, cpu0 = time.monotonic_ns(), time.thread_time()
     if CPU:
         burn(seconds)
@@ -38,16 +37,19 @@ def piece(seconds: float) -> tuple:
     who = threading.current_thread().name
     if lane.name == "py-processes":
         who = f"py-proc-{os.getpid()}"
-    return who, t0, time.monotonic_ns(), time.thread_time() - cpu0
+    return who, t0, time.monotonic_ns(), time.thread_time() - cpu0, time.process_time()
 
 
 class Tally:
     def __init__(self):
         self.work, self.workers, self.jobs_done = 0.0, set(), 0
-        self.start, self.real0, self.cpu0 = lane.now(), time.perf_counter(), cpu_used()
+        self.start, self.real0, self.cpu0 = lane.now(), time.perf_counter(), time.process_time()
+        self.worker_cpu = {}  # a pool process's own CPU time, by process
 
     def add(self, result: tuple, job: int, chunk: int) -> None:
-        who, t0, t1, cpu = result
+        who, t0, t1, cpu, process_cpu = result
+        if lane.name == "py-processes":
+            self.worker_cpu[who] = max(process_cpu, self.worker_cpu.get(who, 0.0))
         wall = lane.to_demo((t1 - t0) / 1e9)
         self.work += lane.to_demo(cpu) if CPU else wall
         self.workers.add(who)
@@ -59,12 +61,6 @@ class Tally:
         lane.progress(self.jobs_done, JOBS)
 
 
-def cpu_used() -> float:
-    """This process's CPU time, and its reaped children's (pool workers)."""
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + kids.ru_utime + kids.ru_stime
-
-
 async def on_the_loop(tally: Tally) -> None:
     async def job(n: int) -> None:
         for c in range(CHUNKS):
@@ -74,7 +70,7 @@ async def on_the_loop(tally: Tally) -> None:
             else:
                 t0 = time.monotonic_ns()
                 await asyncio.sleep(CHUNK)  # waits overlap on one thread
-                tally.add(("py-loop", t0, time.monotonic_ns(), 0.0), n, c)
+                tally.add(("py-loop", t0, time.monotonic_ns(), 0.0, 0.0), n, c)
         tally.job_done()
 
     threading.current_thread().name = "py-loop"
@@ -110,7 +106,9 @@ async def main() -> None:
 
 def report(tally: Tally) -> None:
     wall = lane.now() - tally.start
-    cores_used = (cpu_used() - tally.cpu0) / (time.perf_counter() - tally.real0)
+    # This process's CPU time and its pool processes' (whatever started them).
+    cpu = time.process_time() - tally.cpu0 + sum(tally.worker_cpu.values())
+    cores_used = cpu / (time.perf_counter() - tally.real0)
     speedup = tally.work / max(wall, 1e-9)
     lane.metric("wall_ms", wall * 1000)
     lane.metric("work_ms", tally.work * 1000)
