@@ -116,7 +116,8 @@ def report(tally: Tally) -> None:
     lane.metric("cores_used", cores_used)
     lane.metric("threads", len(tally.workers))
     lane.status("speedup", speedup=f"{speedup:.2f}", cores=f"{cores_used:.1f}")
-    wanted = min(len(tally.workers), len(os.sched_getaffinity(0)))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    wanted = min(len(tally.workers), cores or 1)
     if CPU and wanted > 1 and cores_used < wanted - 0.5:
         gil = getattr(sys, "_is_gil_enabled", lambda: True)()
         if lane.name == "py-threads" and gil:

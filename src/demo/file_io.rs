@@ -111,6 +111,13 @@ static PY_SCRIPT: PyScript = PyScript {
             ),
         ),
         (
+            "no_epoll",
+            Text::new(
+                "epoll is Linux-only: the EPERM check is skipped here",
+                "epoll 只在 Linux 上有：这里跳过 EPERM 检查",
+            ),
+        ),
+        (
             "epoll_refuses",
             Text::new(
                 "  epoll refuses regular files: loops use threads",
