@@ -191,7 +191,11 @@ mod tests {
             ("python", "print(len(xs))", "len", Function),
         ];
         for (lang, code, word, want) in cases {
-            assert_eq!(kinds_of(code, lang, word), want, "{lang}: `{word}` in {code:?}");
+            assert_eq!(
+                kinds_of(code, lang, word),
+                want,
+                "{lang}: `{word}` in {code:?}"
+            );
         }
     }
 
@@ -213,7 +217,11 @@ mod tests {
                                 .iter()
                                 .flatten()
                                 .any(|(_, k)| *k != SyntaxKind::Plain);
-                            assert!(coloured, "{lang} block in {} is plain:\n{text}", lesson.path);
+                            assert!(
+                                coloured,
+                                "{lang} block in {} is plain:\n{text}",
+                                lesson.path
+                            );
                         }
                     }
                 }
