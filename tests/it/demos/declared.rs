@@ -177,7 +177,11 @@ fn what_differs(id: &str, params: &[(&str, &str)], out: &demo::Outcome) -> Vec<S
 /// Two parameter sets per demo and a figure that must differ between them:
 /// the figures are measured in the run, not written into the demo. (Each
 /// pair is chosen so the difference is far outside any machine's noise.)
-const FOLLOWS: &[(&str, &[(&str, &str)], &[(&str, &str)], &str, &str)] = &[
+/// `(demo, parameters A, parameters B, lane, metric)`.
+type Follows = (&'static str, Set, Set, &'static str, &'static str);
+type Set = &'static [(&'static str, &'static str)];
+
+const FOLLOWS: &[Follows] = &[
     (
         "spinner",
         &[("call_ms", "200"), ("frame_ms", "50")],
