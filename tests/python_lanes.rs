@@ -34,7 +34,9 @@ fn not_run(test: &str) {
 /// A fake interpreter: a shell script in `dir` named `name`.
 fn fake(dir: &Path, name: &str, body: &str) -> PathBuf {
     let path = dir.join(name);
-    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write the fake");
+    // The fake's own tools (sleep, echo) are found wherever PATH points.
+    let script = format!("#!/bin/sh\nPATH=\"$PATH:/usr/bin:/bin\"\n{body}\n");
+    std::fs::write(&path, script).expect("write the fake");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     path
 }
@@ -314,14 +316,15 @@ fn kill_9_of_concur_takes_the_python_lanes_and_their_pool_with_it() {
         .find(|(l, _)| l == "py-processes")
         .cloned()
         .expect("py-processes started");
-    // Its pool's workers joined the group.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while live_in_group(leader).len() < 3 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
+    // Kill as soon as its pool's workers (2) are in the group with it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut group = Vec::new();
+    while group.len() < 3 && Instant::now() < deadline {
+        group = live_in_group(leader);
+        std::thread::sleep(Duration::from_millis(5));
     }
-    let group = live_in_group(leader);
     child.kill().expect("kill -9");
     let _ = child.wait();
-    assert!(group.len() >= 2, "the pool was running: {group:?}");
+    assert!(group.len() >= 3, "the pool was running: {group:?}");
     all_gone(&[("py-processes".into(), leader)]).unwrap();
 }
