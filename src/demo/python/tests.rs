@@ -12,6 +12,17 @@ use crate::demo::{
     run_headless,
 };
 
+/// One Python-lane test at a time: each runs real interpreters (some burn
+/// CPU on purpose), and the margins are for a loaded machine, not for one
+/// loaded by these tests themselves.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Whether Python lanes can run here; if not, says which test did not run.
 fn python_here(test: &str) -> bool {
     match availability() {
@@ -79,6 +90,7 @@ fn spinner_twins_spin_and_get_42() {
     if !python_here("spinner_twins_spin_and_get_42") {
         return;
     }
+    let _one = one_at_a_time();
     let out = run("spinner", Params::new().with("call_ms", "1000"), 1.0);
     for name in ["py-thread", "py-asyncio"] {
         let l = done(&out, name);
@@ -104,7 +116,8 @@ fn file_io_blocking_lags_by_the_call_and_to_thread_does_not() {
     if !python_here("file_io_blocking_lags_by_the_call_and_to_thread_does_not") {
         return;
     }
-    let params = Params::new().with("file_mb", "32").with("files", "1");
+    let _one = one_at_a_time();
+    let params = Params::new().with("file_mb", "48").with("files", "1");
     let out = run("file-io", params, 1.0);
     let blocking = done(&out, "py-blocking");
     let offloaded = done(&out, "py-to-thread");
@@ -114,13 +127,16 @@ fn file_io_blocking_lags_by_the_call_and_to_thread_does_not() {
         lag >= call * 0.5,
         "a blocked loop lags by about the call: {lag} vs {call}"
     );
-    // The worker thread holds the GIL now and then, never for the call.
-    let p99 = m(offloaded, "p99_lag_ms");
+    // The worker thread takes the GIL now and then, and a loaded machine
+    // starves a loop now and then: compared call for call, so that cannot
+    // blur it, the blocked loop is late by its whole call.
+    let (p99, own_call) = (m(offloaded, "p99_lag_ms"), m(offloaded, "longest_call_ms"));
     assert!(
-        p99 < lag * 0.5,
-        "to_thread keeps the loop free: p99 {p99} vs {lag}"
+        p99 / own_call < lag / call,
+        "to_thread keeps the loop freer: p99 {p99} of a {own_call} ms call, vs {lag} of {call}"
     );
-    assert_eq!(m(offloaded, "bytes_written"), (32u64 << 20) as f64);
+    assert!(p99 < lag, "p99 {p99} vs the blocked loop's {lag}");
+    assert_eq!(m(offloaded, "bytes_written"), (48u64 << 20) as f64);
 }
 
 #[test]
@@ -128,6 +144,7 @@ fn parallel_threads_take_turns_under_the_gil() {
     if !python_here("parallel_threads_take_turns_under_the_gil") {
         return;
     }
+    let _one = one_at_a_time();
     let gil = availability().map(|p| p.gil).unwrap_or(true);
     let plan = Params::new()
         .with("jobs", "4")
@@ -161,6 +178,7 @@ fn parallel_waits_overlap_on_one_loop() {
     if !python_here("parallel_waits_overlap_on_one_loop") {
         return;
     }
+    let _one = one_at_a_time();
     let plan = Params::new()
         .with("workload", "io")
         .with("jobs", "4")
@@ -179,6 +197,7 @@ fn futures_completion_order_gives_its_first_result_first() {
     if !python_here("futures_completion_order_gives_its_first_result_first") {
         return;
     }
+    let _one = one_at_a_time();
     let jobs = Params::new()
         .with("durations", "[900, 100, 1300, 150]")
         .with("timeout_ms", "500");
@@ -230,6 +249,7 @@ fn callbacks_twins_tell_the_same_story() {
     if !python_here("callbacks_twins_tell_the_same_story") {
         return;
     }
+    let _one = one_at_a_time();
     for (step, forget) in [("2", "no"), ("2", "crash"), ("3", "silent")] {
         let params = Params::new()
             .with("fail_step", step)
@@ -256,6 +276,7 @@ fn slow_motion_reaches_the_child() {
     if !python_here("slow_motion_reaches_the_child") {
         return;
     }
+    let _one = one_at_a_time();
     let t0 = Instant::now();
     let out = run("spinner", Params::new().with("call_ms", "500"), 0.5);
     for name in ["py-thread", "py-asyncio"] {
@@ -314,6 +335,7 @@ fn stopping_mid_run_ends_the_child_and_its_pool() {
     if !python_here("stopping_mid_run_ends_the_child_and_its_pool") {
         return;
     }
+    let _one = one_at_a_time();
     // The Rust lanes and the first Python lanes go quickly; py-processes
     // (lane 4) gets long pieces, so it is mid-work when the demo stops.
     let plan = Params::new()
@@ -363,6 +385,7 @@ fn pause_stops_the_group_and_the_pause_is_not_measured() {
     if !python_here("pause_stops_the_group_and_the_pause_is_not_measured") {
         return;
     }
+    let _one = one_at_a_time();
     let (senders, stream) = demo::channels();
     let d = demo::find("spinner").expect("registered");
     let params = Params::new().with("call_ms", "1500");
@@ -423,6 +446,7 @@ fn taskgroup_twins_cancel_or_run_on_as_their_rust_twins_do() {
     if !python_here("taskgroup_twins_cancel_or_run_on_as_their_rust_twins_do") {
         return;
     }
+    let _one = one_at_a_time();
     // Jobs far apart: job 2 fails at 300 ms; job 4 is done at 100 ms.
     let jobs = Params::new()
         .with("durations", "[1000, 300, 1200, 100, 700]")
@@ -455,6 +479,7 @@ fn race_twins_lose_updates_where_the_rust_twins_do() {
     if !python_here("race_twins_lose_updates_where_the_rust_twins_do") {
         return;
     }
+    let _one = one_at_a_time();
     // A wide gap (20 µs of work) so the GIL's switches land in it.
     let race = Params::new()
         .with("workers", "4")
