@@ -20,6 +20,9 @@ pub mod run;
 pub mod status;
 pub mod watch;
 
+#[cfg(test)]
+mod fit_tests;
+
 use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
