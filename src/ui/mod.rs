@@ -4,6 +4,7 @@ pub mod code_pane;
 pub mod demo_pane;
 pub mod highlight;
 pub mod lag_meter;
+pub mod lane_pane;
 pub mod lane_state;
 pub mod lane_table;
 pub mod markdown;

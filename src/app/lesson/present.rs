@@ -23,6 +23,8 @@ const BIG_H: u16 = 4;
 const CORNER_W: u16 = 14;
 /// Below this body height the demo does not fit under the text.
 const MIN_DEMO_BODY: u16 = 14;
+/// From this demo pane size (columns, rows) spinners and figures are big.
+const BIG_DEMO: (u16, u16) = (140, 24);
 
 /// The step title in big letters: its lines, or `None` when it cannot be
 /// drawn big (not ASCII, or more than `max_lines` lines at this width).
@@ -132,7 +134,11 @@ pub(super) fn render(
     buf.set_string(foot.x, foot.y, &name, t.muted());
 
     let (text_area, demo_area) = if has_demo && body.height >= MIN_DEMO_BODY {
-        let demo_h = body.height * 7 / 10;
+        // The demo gets at least 7/10 of the body, and every row the text
+        // does not need.
+        let text_h = state.text_lines(set, body.width, app, true).len() as u16 + 1;
+        let least = body.height * 7 / 10;
+        let demo_h = body.height - text_h.min(body.height - least);
         let [a, b] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(demo_h)]).areas(body);
         (a, Some(b))
@@ -164,6 +170,7 @@ pub(super) fn render(
             theme: t,
             lang: app.lang,
             focused: view.is_running(),
+            big: area.width >= BIG_DEMO.0 && area.height >= BIG_DEMO.1,
         }
         .render(area, buf);
     }

@@ -115,8 +115,16 @@ fn render_header(app: &App, state: &LessonState, set: &LessonSet, area: Rect, bu
 }
 
 /// Where the text and the demo go: the demo beside the text on wide
-/// screens, below it otherwise, nowhere when the body is too short.
-fn split_body(state: &LessonState, has_demo: bool, area: Rect, body: Rect) -> (Rect, Option<Rect>) {
+/// screens, below it otherwise (with every row the text does not need),
+/// nowhere when the body is too short.
+fn split_body(
+    app: &App,
+    state: &LessonState,
+    set: &LessonSet,
+    has_demo: bool,
+    area: Rect,
+    body: Rect,
+) -> (Rect, Option<Rect>) {
     if !has_demo || body.height < MIN_DEMO_BODY {
         return (body, None);
     }
@@ -133,13 +141,22 @@ fn split_body(state: &LessonState, has_demo: bool, area: Rect, body: Rect) -> (R
         .demo
         .as_ref()
         .is_some_and(|d| d.lanes.len() > 2 || d.zoom.is_some());
-    let demo_h = if big {
+    let least = if big {
         body.height * 7 / 10
     } else {
         (body.height * 11 / 20).max(12)
     };
+    // The text keeps all its lines (and a blank row) when it can.
+    let text_w = text_width(body.inner(Margin::new(1, 0)));
+    let text_h = state.text_lines(set, text_w, app, false).len() as u16 + 1;
+    let demo_h = body.height - text_h.min(body.height.saturating_sub(least));
     let [a, b] = Layout::vertical([Constraint::Fill(1), Constraint::Length(demo_h)]).areas(body);
     (a, Some(b))
+}
+
+/// The text's width in `inner` (the scrollbar keeps the last column).
+fn text_width(inner: Rect) -> u16 {
+    inner.width.saturating_sub(1).max(1)
 }
 
 /// A broken edit of this lesson: say where, above the last good text.
@@ -175,7 +192,7 @@ fn render_normal(app: &App, state: &LessonState, set: &LessonSet, area: Rect, bu
     .areas(area);
     render_header(app, state, set, header, buf);
     let has_demo = state.demo.is_some() || state.missing_demo.is_some();
-    let (text_area, demo_area) = split_body(state, has_demo, area, body);
+    let (text_area, demo_area) = split_body(app, state, set, has_demo, area, body);
     let text_area = problems_banner(app, set, text_area, buf);
     // A demo step on a screen too short for the demo: say so on the last row.
     let text_area = if has_demo && demo_area.is_none() && text_area.height > 2 {
@@ -195,6 +212,7 @@ fn render_normal(app: &App, state: &LessonState, set: &LessonSet, area: Rect, bu
                 theme: t,
                 lang: app.lang,
                 focused: view.is_running(),
+                big: false,
             }
             .render(demo_area, buf);
         } else if let Some(id) = &state.missing_demo {
@@ -214,7 +232,7 @@ fn render_text(app: &App, state: &LessonState, set: &LessonSet, area: Rect, buf:
         return;
     }
     let inner = area.inner(Margin::new(1, 0));
-    let width = inner.width.saturating_sub(1).max(1);
+    let width = text_width(inner);
     let lines = state.text_lines(set, width, app, false);
     // When the text does not fit, the last row says there is more.
     let overflow = lines.len() > inner.height as usize && inner.height > 2;
