@@ -21,6 +21,9 @@ pub enum Action {
     ScrollUp,
     PageDown,
     PageUp,
+    /// Code lines sideways (to read the end of a line cut with `…`).
+    CodeLeft,
+    CodeRight,
     ToggleDemo,
     RestartDemo,
     SwitchLang,
@@ -189,6 +192,17 @@ pub static BINDINGS: &[Binding] = &[
     )
     .and(Action::ScrollUp, &[Code(KeyCode::Up), Char('k')])
     .hint("↑↓", t("scroll", "滚动")),
+    bind(
+        Action::CodeRight,
+        &[Char('>')],
+        LESSON,
+        "> <",
+        t(
+            "scroll code sideways (lines cut with …)",
+            "横向滚动代码（被 … 截断的行）",
+        ),
+    )
+    .and(Action::CodeLeft, &[Char('<')]),
     bind(
         Action::ToggleDemo,
         &[Char(' ')],

@@ -94,6 +94,12 @@ pub fn parse_lesson(path: &str, text: &str, lang: Lang) -> Result<Lesson, Proble
     })
 }
 
+/// A character that takes two columns (CJK, full-width punctuation): no
+/// space is wanted beside it where a line was broken.
+fn is_wide(c: char) -> bool {
+    unicode_width::UnicodeWidthChar::width(c) == Some(2)
+}
+
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && id
@@ -131,6 +137,9 @@ struct Builder<'a> {
     heading: Option<(u8, usize)>,
     /// The pending step break: a `---` or heading seen at the root.
     break_pending: bool,
+    /// A line break inside a paragraph, waiting for the next text to say
+    /// whether it is a space (between Latin words) or nothing (next to CJK).
+    soft_break: bool,
 }
 
 fn parse_steps(path: &str, body: &str, first_line: usize) -> Result<Vec<Step>, Problem> {
@@ -145,6 +154,7 @@ fn parse_steps(path: &str, body: &str, first_line: usize) -> Result<Vec<Step>, P
         table: None,
         heading: None,
         break_pending: true,
+        soft_break: false,
     };
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     for (event, range) in Parser::new_ext(body, opts).into_offset_iter() {
@@ -195,6 +205,7 @@ impl Builder<'_> {
     }
 
     fn flush_inlines(&mut self, line: usize) {
+        self.soft_break = false;
         if !self.inlines.is_empty() {
             let inl = std::mem::take(&mut self.inlines);
             self.push_block(Block::Para(inl), line);
@@ -202,8 +213,22 @@ impl Builder<'_> {
     }
 
     fn text(&mut self, text: &str, extra: impl FnOnce(&mut InlineStyle)) {
+        if std::mem::take(&mut self.soft_break) {
+            let before = self.inlines.last().and_then(|i| i.text.chars().last());
+            let after = text.chars().next();
+            // A line break in Chinese text joins the lines: a space there
+            // shows as a stray gap ("线程。 每件"). Between Latin words it is
+            // a space.
+            if !before.is_some_and(is_wide) && !after.is_some_and(is_wide) {
+                self.push_text(" ", self.style);
+            }
+        }
         let mut style = self.style;
         extra(&mut style);
+        self.push_text(text, style);
+    }
+
+    fn push_text(&mut self, text: &str, style: InlineStyle) {
         match self.inlines.last_mut() {
             Some(last) if last.style == style => last.text.push_str(text),
             _ => self.inlines.push(Inline {
@@ -230,7 +255,7 @@ impl Builder<'_> {
             Event::End(tag) => self.end(tag, line),
             Event::Text(t) => self.text(&t, |_| {}),
             Event::Code(t) => self.text(&t, |s| s.code = true),
-            Event::SoftBreak => self.text(" ", |_| {}),
+            Event::SoftBreak => self.soft_break = !self.inlines.is_empty(),
             Event::HardBreak => self.text("\n", |_| {}),
             Event::Rule => {
                 if self.at_root() {

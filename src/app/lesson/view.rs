@@ -16,7 +16,7 @@ use crate::app::keys::Context;
 use crate::app::status::status_line;
 use crate::lesson::{Block, LessonSet};
 use crate::ui::demo_pane::DemoPane;
-use crate::ui::markdown::render_blocks;
+use crate::ui::markdown::render_shifted;
 use crate::ui::wrap::{truncate, wrap_runs};
 
 /// Below this body height a demo has no room; the step shows text only.
@@ -47,6 +47,7 @@ impl LessonState {
             app.theme.name.clone(),
             highlighted,
             present,
+            self.code_shift,
         );
         let mut cache = self.cache.borrow_mut();
         if cache.key.as_ref() != Some(&key) {
@@ -61,7 +62,7 @@ impl LessonState {
             } else {
                 &step.blocks
             };
-            let mut lines = render_blocks(blocks, width as usize, &app.theme);
+            let mut lines = render_shifted(blocks, width as usize, &app.theme, self.code_shift);
             if present {
                 lines = lines.into_iter().map(present::heavier).collect();
             } else if self.step + 1 == lesson.steps.len() {
