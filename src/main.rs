@@ -205,18 +205,28 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Check { dir }) => {
             let catalog = Catalog::load(&source_of(dir.or(cli.lessons)));
             let problems = check(&catalog);
+            let warnings = concur::ui::fit::warnings(&catalog);
             for p in &problems {
                 println!("{p}");
             }
+            for w in &warnings {
+                println!("{}", warning(w));
+            }
+            let files: usize = catalog.lessons.iter().map(|s| s.by_lang.len()).sum();
+            let counted = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
             if problems.is_empty() {
-                let files: usize = catalog.lessons.iter().map(|s| s.by_lang.len()).sum();
                 println!(
-                    "ok: {} lessons, {files} lesson files, no problems",
-                    catalog.lessons.len()
+                    "ok: {} lessons, {files} lesson files, no errors, {}",
+                    catalog.lessons.len(),
+                    counted(warnings.len(), "warning")
                 );
                 Ok(ExitCode::SUCCESS)
             } else {
-                eprintln!("{} problem(s)", problems.len());
+                eprintln!(
+                    "{}, {}",
+                    counted(problems.len(), "error"),
+                    counted(warnings.len(), "warning")
+                );
                 Ok(ExitCode::from(1))
             }
         }
@@ -290,6 +300,13 @@ fn list(catalog: &Catalog, json: bool, lang: Lang) -> anyhow::Result<ExitCode> {
         eprintln!("{p}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A warning as `concur check` prints it: `path:line: warning: message`.
+fn warning(p: &concur::problem::Problem) -> String {
+    let mut w = p.clone();
+    w.message = format!("warning: {}", p.message);
+    w.to_string()
 }
 
 /// `text` padded to `width` display columns (CJK counts double).

@@ -50,6 +50,8 @@ pub enum Block {
     Code {
         lang: String,
         text: String,
+        /// The line of its opening fence (its first line is the next).
+        line: usize,
     },
     Table {
         align: Vec<Align>,

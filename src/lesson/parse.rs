@@ -425,7 +425,7 @@ impl Builder<'_> {
         let mut words = info.split_whitespace();
         let lang = words.next().unwrap_or("").to_string();
         if lang != "demo" {
-            self.push_block(Block::Code { lang, text }, line);
+            self.push_block(Block::Code { lang, text, line }, line);
             return Ok(());
         }
         let Some(id) = words.next() else {

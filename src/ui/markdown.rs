@@ -65,7 +65,14 @@ fn render_nested(blocks: &[Block], width: usize, o: Opts, depth: usize) -> Vec<L
         if !out.is_empty() {
             out.push(Line::default());
         }
-        if let (Block::Code { lang: a, text: ta }, Some(Block::Code { lang: b, text: tb })) =
+        if let (
+            Block::Code {
+                lang: a, text: ta, ..
+            },
+            Some(Block::Code {
+                lang: b, text: tb, ..
+            }),
+        ) =
             (&blocks[i], blocks.get(i + 1))
             && a == "python"
             && b == "rust"
@@ -135,7 +142,7 @@ fn render_block(out: &mut Vec<Line<'static>>, block: &Block, width: usize, o: Op
                 out.push(Line::from(spans));
             }
         }
-        Block::Code { lang, text } => out.extend(render_code(lang, text, width, o)),
+        Block::Code { lang, text, .. } => out.extend(render_code(lang, text, width, o)),
         Block::Table { align, head, rows } => render_table(out, align, head, rows, width, theme),
         Block::Rule => out.push(Line::styled("─".repeat(width), theme.muted())),
     }

@@ -2,6 +2,7 @@
 
 pub mod code_pane;
 pub mod demo_pane;
+pub mod fit;
 pub mod highlight;
 pub mod lag_meter;
 pub mod lane_pane;

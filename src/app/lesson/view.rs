@@ -142,11 +142,7 @@ fn split_body(
         .demo
         .as_ref()
         .is_some_and(|d| d.lanes.len() > 2 || d.zoom.is_some());
-    let least = if big {
-        body.height * 7 / 10
-    } else {
-        (body.height * 11 / 20).max(12)
-    };
+    let least = crate::ui::fit::demo_least(body.height, big);
     // The text keeps all its lines (and a blank row) when it can.
     let text_w = text_width(body.inner(Margin::new(1, 0)));
     let text_h = state.text_lines(set, text_w, app, false).len() as u16 + 1;
@@ -155,7 +151,8 @@ fn split_body(
     (a, Some(b))
 }
 
-/// The text's width in `inner` (the scrollbar keeps the last column).
+/// The text's width in `inner` (the scrollbar keeps the last column; see
+/// `fit::text_width`, which the warnings of `concur check` use).
 fn text_width(inner: Rect) -> u16 {
     inner.width.saturating_sub(1).max(1)
 }
