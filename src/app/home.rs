@@ -99,9 +99,14 @@ pub fn render(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
     let mut notes = Vec::new();
     let broken = broken_lessons(app);
     if !broken.is_empty() {
-        let sep = if app.lang.is_zh() { "；" } else { "; " };
+        // No space after full-width punctuation (`：`).
+        let (sep, gap) = if app.lang.is_zh() {
+            ("；", "")
+        } else {
+            ("; ", " ")
+        };
         notes.push(format!(
-            "⚠ {} {}{sep}{} {}",
+            "⚠ {}{gap}{}{sep}{}{gap}{}",
             s.problems_loading,
             broken.join(", "),
             s.check_hint,
