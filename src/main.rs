@@ -213,7 +213,8 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", warning(w));
             }
             let files: usize = catalog.lessons.iter().map(|s| s.by_lang.len()).sum();
-            let counted = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+            let counted =
+                |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
             if problems.is_empty() {
                 println!(
                     "ok: {} lessons, {files} lesson files, no errors, {}",

@@ -252,7 +252,11 @@ fn check_quiz(lesson: &Lesson, quiz: &Quiz, problems: &mut Vec<Problem>) {
 /// Whether two paths name the same file in different folders (the English
 /// and a translated lesson).
 fn same_name(a: &str, b: &str) -> bool {
-    let name = |p: &str| std::path::Path::new(p).file_name().map(|n| n.to_os_string());
+    let name = |p: &str| {
+        std::path::Path::new(p)
+            .file_name()
+            .map(|n| n.to_os_string())
+    };
     name(a).is_some() && name(a) == name(b)
 }
 
@@ -260,12 +264,7 @@ fn same_name(a: &str, b: &str) -> bool {
 /// the same kind, step, number of choices, answer and conditions, in the same
 /// order. A quiz with a problem of its own (`broken`: English, translation)
 /// may have lost questions to it; those are not reported again.
-fn check_quiz_translation(
-    en: &Quiz,
-    tr: &Quiz,
-    broken: (bool, bool),
-    problems: &mut Vec<Problem>,
-) {
+fn check_quiz_translation(en: &Quiz, tr: &Quiz, broken: (bool, bool), problems: &mut Vec<Problem>) {
     for b in &tr.questions {
         let Some(a) = en.questions.iter().find(|a| a.id == b.id) else {
             if !broken.0 {

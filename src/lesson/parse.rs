@@ -140,6 +140,10 @@ struct Builder<'a> {
     /// A line break inside a paragraph, waiting for the next text to say
     /// whether it is a space (between Latin words) or nothing (next to CJK).
     soft_break: bool,
+    /// Speaker notes seen before the step they belong to has started.
+    notes: Vec<String>,
+    /// The HTML block being read (a comment may hold notes).
+    html: Option<String>,
 }
 
 fn parse_steps(path: &str, body: &str, first_line: usize) -> Result<Vec<Step>, Problem> {
@@ -155,6 +159,8 @@ fn parse_steps(path: &str, body: &str, first_line: usize) -> Result<Vec<Step>, P
         heading: None,
         break_pending: true,
         soft_break: false,
+        notes: Vec::new(),
+        html: None,
     };
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     for (event, range) in Parser::new_ext(body, opts).into_offset_iter() {
@@ -163,8 +169,23 @@ fn parse_steps(path: &str, body: &str, first_line: usize) -> Result<Vec<Step>, P
         // never turned into blocks.
         b.event(event, line)?;
     }
-    // Drop empty steps made by a leading or trailing `---`.
-    b.steps.retain(|s| !s.blocks.is_empty() || s.demo.is_some());
+    // Notes after the last step's content belong to it.
+    if let Some(last) = b.steps.last_mut() {
+        last.notes.append(&mut b.notes);
+    }
+    // Drop empty steps made by a leading or trailing `---` (their notes go
+    // to the step before).
+    let mut kept: Vec<Step> = Vec::new();
+    for mut step in b.steps {
+        if step.blocks.is_empty() && step.demo.is_none() {
+            if let Some(prev) = kept.last_mut() {
+                prev.notes.append(&mut step.notes);
+            }
+            continue;
+        }
+        kept.push(step);
+    }
+    b.steps = kept;
     Ok(b.steps)
 }
 
@@ -185,6 +206,7 @@ impl Builder<'_> {
             line,
             blocks: Vec::new(),
             demo: None,
+            notes: std::mem::take(&mut self.notes),
         });
         self.break_pending = false;
     }
@@ -264,8 +286,13 @@ impl Builder<'_> {
                     self.push_block(Block::Rule, line);
                 }
             }
-            // HTML (comments, mostly) is for authors, not students.
-            Event::Html(_) | Event::InlineHtml(_) => {}
+            // HTML (comments, mostly) is for authors, not students; a
+            // `<!-- notes: … -->` comment is for the presenter.
+            Event::Html(t) => match &mut self.html {
+                Some(block) => block.push_str(&t),
+                None => self.html_notes(&t),
+            },
+            Event::InlineHtml(t) => self.html_notes(&t),
             Event::TaskListMarker(done) => self.text(if done { "[x] " } else { "[ ] " }, |_| {}),
             Event::FootnoteReference(_) | Event::InlineMath(_) | Event::DisplayMath(_) => {}
         }
@@ -303,6 +330,7 @@ impl Builder<'_> {
                 self.heading = Some((level, line));
             }
             Tag::Paragraph => {}
+            Tag::HtmlBlock => self.html = Some(String::new()),
             Tag::BlockQuote(_) => {
                 self.nest(line)?;
                 self.flush_inlines(line);
@@ -366,6 +394,10 @@ impl Builder<'_> {
                 self.push_block(Block::Heading { level, text }, start);
             }
             TagEnd::Paragraph => self.flush_inlines(line),
+            TagEnd::HtmlBlock => {
+                let block = self.html.take().unwrap_or_default();
+                self.html_notes(&block);
+            }
             TagEnd::BlockQuote(_) => {
                 self.flush_inlines(line);
                 if let Some(Frame::Quote(blocks)) = self.frames.pop() {
@@ -421,9 +453,43 @@ impl Builder<'_> {
         }
     }
 
+    /// Speaker notes for the step being read, or for the next one when a
+    /// step break is pending (notes right after `---` open the next step).
+    fn add_notes(&mut self, text: &str) {
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        // Inside a list or quote the step is under way, whatever is pending.
+        let current = !self.break_pending || !self.at_root();
+        match self.steps.last_mut() {
+            Some(step) if current => step.notes.push(text.into()),
+            _ => self.notes.push(text.into()),
+        }
+    }
+
+    /// An HTML comment `<!-- notes: … -->` holds speaker notes.
+    fn html_notes(&mut self, html: &str) {
+        let Some(body) = html
+            .trim()
+            .strip_prefix("<!--")
+            .and_then(|b| b.strip_suffix("-->"))
+        else {
+            return;
+        };
+        if let Some(notes) = body.trim_start().strip_prefix("notes") {
+            let notes = notes.strip_prefix(':').unwrap_or(notes);
+            self.add_notes(notes);
+        }
+    }
+
     fn end_code(&mut self, info: String, text: String, line: usize) -> Result<(), Problem> {
         let mut words = info.split_whitespace();
         let lang = words.next().unwrap_or("").to_string();
+        if lang == "notes" {
+            self.add_notes(&text);
+            return Ok(());
+        }
         if lang != "demo" {
             self.push_block(Block::Code { lang, text, line }, line);
             return Ok(());
@@ -593,5 +659,42 @@ mod tests {
         }
         let p = lesson_with(&body).unwrap_err();
         assert_eq!(p.line, 9 + MAX_NESTING, "{p}");
+    }
+
+    #[test]
+    fn speaker_notes_go_to_their_step_and_never_into_its_text() {
+        let body = "intro\n\n```notes\nsay hello\n```\n\n---\n\n<!-- notes: ask a question -->\n\n\
+                    # Two\n\ntext <!-- notes: inline aside --> more\n\n<!-- a comment for authors -->\n\n\
+                    ```notes\nshow the demo\n```\n";
+        let l = lesson_with(body).unwrap();
+        let notes: Vec<Vec<String>> = l.steps.iter().map(|s| s.notes.clone()).collect();
+        assert_eq!(
+            notes,
+            [
+                vec!["say hello".to_string()],
+                // Notes after a `---` belong to the step that follows.
+                vec![
+                    "ask a question".to_string(),
+                    "inline aside".to_string(),
+                    "show the demo".to_string()
+                ],
+            ],
+            "{:#?}",
+            l.steps
+        );
+        let mut text = String::new();
+        for step in &l.steps {
+            for b in &step.blocks {
+                b.plain_text(&mut text);
+            }
+        }
+        assert!(
+            !text.contains("hello") && !text.contains("question"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("aside") && !text.contains("authors"),
+            "{text}"
+        );
     }
 }

@@ -135,7 +135,8 @@ fn code_widths(path: &str, blocks: &[Block], width: usize, out: &mut Vec<Problem
                 Block::Code { text, line, .. } => {
                     let limit = if pair { paired } else { alone }.saturating_sub(less);
                     for (k, l) in text.lines().enumerate() {
-                        let cols = unicode_width::UnicodeWidthStr::width(l.replace('\t', "    ").as_str());
+                        let cols =
+                            unicode_width::UnicodeWidthStr::width(l.replace('\t', "    ").as_str());
                         if cols > limit {
                             out.push(Problem::new(
                                 path,

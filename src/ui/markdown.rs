@@ -72,8 +72,7 @@ fn render_nested(blocks: &[Block], width: usize, o: Opts, depth: usize) -> Vec<L
             Some(Block::Code {
                 lang: b, text: tb, ..
             }),
-        ) =
-            (&blocks[i], blocks.get(i + 1))
+        ) = (&blocks[i], blocks.get(i + 1))
             && a == "python"
             && b == "rust"
         {
