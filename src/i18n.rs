@@ -189,6 +189,7 @@ pub struct Strings {
     pub theme_now: &'static str,
     pub incomplete_answer: &'static str,
     pub zoomed: &'static str,
+    pub prerun_nothing: &'static str,
 }
 
 pub static EN: Strings = Strings {
@@ -244,6 +245,7 @@ pub static EN: Strings = Strings {
     theme_now: "theme",
     incomplete_answer: "pick an answer first",
     zoomed: "zoomed: z back · PgUp/PgDn scroll the log",
+    prerun_nothing: "no demo to warm up here",
 };
 
 pub static ZH: Strings = Strings {
@@ -299,6 +301,7 @@ pub static ZH: Strings = Strings {
     theme_now: "主题",
     incomplete_answer: "请先选出答案",
     zoomed: "已放大：z 返回 · PgUp/PgDn 滚动日志",
+    prerun_nothing: "这里没有需要预热的演示",
 };
 
 /// A warning for the user, kept as data so it is shown in the language of

@@ -13,7 +13,7 @@ use concur::i18n::{LocalText, Notice};
 use concur::lesson::{Catalog, Lang, Source, check::check};
 use concur::plain;
 use concur::progress::{self, Store};
-use concur::ui::theme::registry::{self, Registry, Start};
+use concur::ui::theme::registry::{self, Registry};
 
 /// A terminal app that teaches concurrency: lessons beside live demos that
 /// run real threads, event loops and system calls, and measure themselves.
@@ -34,6 +34,10 @@ struct Cli {
     /// Start in presenter mode (big titles, no chrome; `p` toggles it)
     #[arg(long)]
     present: bool,
+    /// The presenter's second screen: follow a presenting concur (in another
+    /// terminal) and show each step's speaker notes, the next step and the time
+    #[arg(long, conflicts_with_all = ["lesson", "present"])]
+    notes: bool,
     /// Colour theme: dark, light, high-contrast, mono, one of yours, or a
     /// theme file's path [default: the last one chosen with T, or dark]
     #[arg(long, value_name = "NAME|PATH")]
@@ -64,6 +68,17 @@ enum Command {
     },
     /// Run a demo outside the TUI, or list the demos
     Demo(DemoArgs),
+    /// Present a lesson to a class: presenter mode (big titles, no chrome,
+    /// speaker notes for `concur --notes` in another terminal)
+    Present {
+        /// The lesson to open (see `concur list`); the lesson list without it
+        lesson: Option<String>,
+        /// Run every demo of the lesson once first (of every lesson without
+        /// one), so nothing is a cold start in front of the class; the screen
+        /// says when they are ready
+        #[arg(long)]
+        prerun: bool,
+    },
     /// Show your progress (lessons viewed, quiz scores), or reset it
     Progress {
         /// Print JSON instead of a table
@@ -235,13 +250,23 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Progress { json, reset }) => {
             show_progress(&Catalog::load(&source_of(cli.lessons)), json, reset, lang)
         }
-        None => tui(
-            cli.lesson,
-            source_of(cli.lessons),
+        Some(Command::Present { lesson, prerun }) => tui(Start {
+            lesson,
+            source: source_of(cli.lessons),
             lang,
-            cli.theme,
-            cli.present,
-        ),
+            theme: cli.theme,
+            present: true,
+            prerun,
+        }),
+        None if cli.notes => notes(cli.theme),
+        None => tui(Start {
+            lesson: cli.lesson,
+            source: source_of(cli.lessons),
+            lang,
+            theme: cli.theme,
+            present: cli.present,
+            prerun: false,
+        }),
     }
 }
 
@@ -453,13 +478,18 @@ fn run_demo(args: DemoArgs, lang: Lang) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn tui(
+/// How the TUI starts.
+struct Start {
     lesson: Option<String>,
     source: Source,
     lang: Lang,
     theme: Option<String>,
     present: bool,
-) -> anyhow::Result<ExitCode> {
+    /// Warm up the demos first (`concur present --prerun`).
+    prerun: bool,
+}
+
+fn needs_terminal() -> anyhow::Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!(
@@ -467,6 +497,33 @@ fn tui(
              to run a demo without one: concur demo ID --plain (or --json)"
         );
     }
+    Ok(())
+}
+
+/// `concur --notes`: the speaker notes of a presenting concur.
+fn notes(theme: Option<String>) -> anyhow::Result<ExitCode> {
+    needs_terminal()?;
+    let mut settings = ConfigStore::in_dir(config::default_dir());
+    let (cfg, _) = settings.load();
+    let themes = Registry::new(settings.dir()).choose(registry::Start {
+        cli: theme.as_deref(),
+        no_color: registry::no_color_env(),
+        saved: cfg.theme.as_deref(),
+    })?;
+    concur::app::notes_view::run(themes.current)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tui(start: Start) -> anyhow::Result<ExitCode> {
+    let Start {
+        lesson,
+        source,
+        lang,
+        theme,
+        present,
+        prerun,
+    } = start;
+    needs_terminal()?;
     if let Source::Dir(dir) = &source
         && !dir.is_dir()
     {
@@ -481,7 +538,7 @@ fn tui(
     let mut settings = ConfigStore::in_dir(config::default_dir());
     let (cfg, mut notices) = settings.load();
     notices.extend(warnings);
-    let themes = Registry::new(settings.dir()).choose(Start {
+    let themes = Registry::new(settings.dir()).choose(registry::Start {
         cli: theme.as_deref(),
         no_color: registry::no_color_env(),
         saved: cfg.theme.as_deref(),
@@ -507,6 +564,17 @@ fn tui(
             format!("no lesson `{id}`; the lessons are: {}", ids.join(", "))
         })?,
         None => concur::app::Effect::redraw(),
+    };
+    // The warm-up starts with the first frame.
+    let initial = if prerun {
+        let warm = app.start_prerun();
+        app.flash = warm.flash;
+        concur::app::Effect {
+            prerun: warm.prerun,
+            ..initial
+        }
+    } else {
+        initial
     };
     match run::run(app, store, settings, initial)? {
         Exit::Quit => Ok(ExitCode::SUCCESS),

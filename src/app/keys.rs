@@ -43,6 +43,8 @@ pub enum Action {
     NextTheme,
     TogglePresent,
     Blank,
+    /// Run every demo of the lesson once, before class.
+    Prerun,
     GoTo,
     Contents,
 }
@@ -275,6 +277,16 @@ pub static BINDINGS: &[Binding] = &[
         t(
             "the lesson's steps (table of contents)",
             "本课的步骤（目录）",
+        ),
+    ),
+    bind(
+        Action::Prerun,
+        &[Char('P')],
+        &[H, L],
+        "P",
+        t(
+            "warm up: run every demo of the lesson once before class",
+            "预热：课前把本课的每个演示都运行一次",
         ),
     ),
     bind(

@@ -19,8 +19,8 @@ use crate::ui::demo_pane::DemoPane;
 /// Columns and rows of one big letter (quadrant pixels of an 8x8 font).
 const BIG_W: u16 = 4;
 const BIG_H: u16 = 4;
-/// Columns the corner (step counter and clock) keeps free of the title.
-const CORNER_W: u16 = 14;
+/// Columns the corner (step counter and clocks) keeps free of the title.
+const CORNER_W: u16 = 22;
 /// Below this body height the demo does not fit under the text.
 const MIN_DEMO_BODY: u16 = 14;
 /// From this demo pane size (columns, rows) spinners and figures are big.
@@ -62,9 +62,12 @@ fn clock(d: Duration) -> String {
     format!("{:02}:{:02}", s / 60, s % 60)
 }
 
+/// Rows of the banner a title gets when it cannot be drawn in big letters.
+const BANNER_H: u16 = 3;
+
 /// The title: big letters where they fit; otherwise (and for CJK titles,
-/// which the 8x8 font lacks) bold, spaced, underlined text that still reads
-/// across a room.
+/// which the 8x8 font lacks) a banner three rows tall, the title bold and
+/// spaced out on it, that still reads across a room.
 fn render_title(title: &str, big: Option<Vec<String>>, app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     match big {
@@ -76,17 +79,35 @@ fn render_title(title: &str, big: Option<Vec<String>>, app: &App, area: Rect, bu
             .render(area, buf),
         None => {
             let spaced: String = if title.is_ascii() {
-                title.to_string()
+                title.split(' ').collect::<Vec<_>>().join("  ")
             } else {
                 // Wide characters with a gap read as a headline.
-                title.chars().map(|c| format!("{c} ")).collect::<String>()
+                title
+                    .chars()
+                    .map(|c| {
+                        if c == ' ' {
+                            "  ".to_string()
+                        } else {
+                            format!("{c} ")
+                        }
+                    })
+                    .collect::<String>()
             };
-            Paragraph::new(Line::styled(
-                spaced.trim_end().to_string(),
-                t.heading(1)
-                    .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
-            ))
-            .render(area, buf)
+            let band = t.bar().add_modifier(Modifier::BOLD);
+            let rows = area.height.min(BANNER_H);
+            let banner = Rect {
+                height: rows,
+                ..area
+            };
+            buf.set_style(banner, band);
+            let text = format!("  {}  ", spaced.trim_end());
+            let y = banner.y + rows / 2;
+            buf.set_string(
+                banner.x,
+                y,
+                crate::ui::wrap::truncate(&text, banner.width as usize),
+                band,
+            );
         }
     }
 }
@@ -108,7 +129,7 @@ pub(super) fn render(
         area.width.saturating_sub(CORNER_W),
         if has_demo { 1 } else { 2 },
     );
-    let title_h = big.as_ref().map_or(2, |l| l.len() as u16 * BIG_H);
+    let title_h = big.as_ref().map_or(BANNER_H, |l| l.len() as u16 * BIG_H);
     let [title_area, _, body, foot] = Layout::vertical([
         Constraint::Length(title_h),
         Constraint::Length(1),
@@ -117,21 +138,38 @@ pub(super) fn render(
     ])
     .areas(area);
     render_title(&step.title, big, app, title_area, buf);
-    // Step counter and clock in the top right corner.
+    // Step counter, time on the lesson and time of day in the top right
+    // corner.
     let elapsed = app
         .clock_override
         .unwrap_or_else(|| state.opened_at.elapsed());
+    let wall = match app.clock_override {
+        Some(_) => "14:05".to_string(),
+        None => crate::app::presenter::wall_clock(),
+    };
     let corner = format!(
-        " {}/{} · {} ",
+        " {}/{} · {} · {wall} ",
         state.step + 1,
         lesson.steps.len(),
         clock(elapsed)
     );
     let cw = corner.width() as u16;
     buf.set_string(area.right().saturating_sub(cw), area.y, &corner, t.muted());
+
     // The lesson's name at the foot: the room knows where it is.
     let name = format!("{}. {}", lesson.order, lesson.title);
     buf.set_string(foot.x, foot.y, &name, t.muted());
+    // How the warm-up of the demos is doing, at the other end.
+    if let Some(text) = app.prerun_text() {
+        let text = format!(" {} ", text.get(app.lang));
+        let w = text.width() as u16;
+        let style = if app.prerun.is_some_and(|p| p.finished) {
+            t.ok()
+        } else {
+            t.warn()
+        };
+        buf.set_string(foot.right().saturating_sub(w), foot.y, &text, style);
+    }
 
     let (text_area, demo_area) = if has_demo && body.height >= MIN_DEMO_BODY {
         // The demo gets at least 7/10 of the body, and every row the text
