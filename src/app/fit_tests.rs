@@ -7,9 +7,12 @@ use std::sync::{Mutex, OnceLock};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
 
 use super::{App, Screen, Transition};
-use crate::demo::{self, DemoView, HeadlessOptions, Params};
+use crate::demo::{self, DemoView, HeadlessOptions, LaneView, Params};
 use crate::i18n::Lang;
 use crate::lesson::Catalog;
 use crate::lesson::model::DemoSlot;
@@ -137,6 +140,209 @@ pub(crate) fn screen(app: &App, w: u16, h: u16) -> String {
         out.push('\n');
     }
     out
+}
+
+/// A drawn screen: the buffer, and the same as text rows.
+struct Drawn {
+    buf: Buffer,
+}
+
+impl Drawn {
+    fn new(app: &App, w: u16, h: u16) -> Drawn {
+        let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
+        app.render(buf.area, &mut buf);
+        Drawn { buf }
+    }
+
+    /// The text of columns `x0..x1` from row `y0` down, every blank
+    /// removed: wrapped lines join up, whatever the language.
+    fn column(&self, x0: u16, x1: u16, y0: u16) -> String {
+        let a = self.buf.area;
+        let mut out = String::new();
+        for y in y0..a.bottom() {
+            for x in x0..x1.min(a.right()) {
+                out.push_str(self.buf[(x, y)].symbol());
+            }
+        }
+        squeeze(&out)
+    }
+
+    /// The row where the lanes' titles are, and the columns of each lane
+    /// (split at the `┬` between them).
+    fn lanes(&self) -> Option<(u16, Vec<(u16, u16)>)> {
+        let a = self.buf.area;
+        let row = (a.y..a.bottom())
+            .find(|&y| (a.x..a.right()).any(|x| self.buf[(x, y)].symbol() == "┬"))?;
+        let mut cols = Vec::new();
+        let mut start = a.x;
+        for x in a.x..a.right() {
+            if self.buf[(x, row)].symbol() == "┬" {
+                cols.push((start, x));
+                start = x + 1;
+            }
+        }
+        cols.push((start, a.right()));
+        Some((row, cols))
+    }
+
+    fn text(&self) -> String {
+        crate::ui::test_util::buffer_text(&self.buf)
+    }
+}
+
+/// Without any blank, so text wrapped over rows compares with the original.
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// What a lane must show whole: its status (or error and causes), what it
+/// knows, and its figures.
+fn must_show(lane: &LaneView, lang: Lang) -> Vec<String> {
+    let mut out = Vec::new();
+    match (&lane.error, &lane.status) {
+        (Some(err), _) => {
+            out.push(format!("✗ {}", err.message));
+            out.extend(err.chain.iter().cloned());
+        }
+        (None, Some(st)) => out.push(st.get(lang).to_string()),
+        (None, None) => {}
+    }
+    for (k, v) in &lane.knows {
+        out.push(format!("{} = {}", k.get(lang), v.get(lang)));
+    }
+    for m in &lane.metrics {
+        out.push(format!("{} {}", m.name, m.unit.format(m.value, lang)));
+    }
+    out
+}
+
+/// Every problem with a step drawn at `w` x `h` with `view` as its demo.
+fn problems_at(app: &App, view: Option<&DemoView>, w: u16, h: u16) -> Vec<String> {
+    let lang = app.lang;
+    let drawn = Drawn::new(app, w, h);
+    let mut out = Vec::new();
+    if let Screen::Lesson(l) = &app.screen
+        && l.max_scroll() > 0
+    {
+        out.push(format!("the text needs {} more rows", l.max_scroll()));
+    }
+    let Some(v) = view else {
+        return out;
+    };
+    let Some((row, cols)) = drawn.lanes().or_else(|| {
+        // One lane, or none drawn: nothing to split.
+        (v.lanes.len() < 2).then(|| (0, vec![(0, w)]))
+    }) else {
+        out.push("no lanes drawn".into());
+        return out;
+    };
+    let shown = v.shown(cols.len());
+    for (&i, &(x0, x1)) in shown.iter().zip(&cols) {
+        let lane = &v.lanes[i];
+        let text = drawn.column(x0, x1, row + 1);
+        for want in must_show(lane, lang) {
+            if !text.contains(&squeeze(&want)) {
+                out.push(format!("lane {}: `{want}` is not shown whole", lane.name()));
+            }
+        }
+        // The lines a step asks the student to find in a log.
+        for line in lane.log.iter().map(|l| l.get(lang)) {
+            if line.contains("EPERM") && !text.contains(&squeeze(line)) {
+                out.push(format!(
+                    "lane {}: log line `{line}` is not shown",
+                    lane.name()
+                ));
+            }
+        }
+    }
+    let screen = squeeze(&drawn.text());
+    if v.lanes.len() > 2 {
+        for (i, lane) in v.lanes.iter().enumerate() {
+            if !screen.contains(&format!(
+                "{}{}",
+                i + 1,
+                crate::ui::lane_state::mark(lane.state)
+            )) {
+                out.push(format!(
+                    "table row {} ({}) is not shown",
+                    i + 1,
+                    lane.name()
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The 100x30 rule, over every step of every built-in lesson in both
+/// languages: the text shows whole, and with the demo run (each failure `f`
+/// can inject too; mid-run and finished), every lane drawn shows its
+/// status or error chain, what it knows, its figures and the log lines a
+/// step points at; a many-lane demo's table shows every lane.
+#[test]
+fn every_step_fits_100x30_in_both_languages_with_its_demo_done() {
+    let (w, h) = crate::ui::fit::CLASS_SIZE;
+    let catalog = Catalog::builtin();
+    let mut problems = Vec::new();
+    for set in &catalog.lessons {
+        for lang in Lang::ALL {
+            let lesson = set.get(lang);
+            for (i, step) in lesson.steps.iter().enumerate() {
+                let mut app = app_at(lang, &set.id, i);
+                let at = format!("{} ({}) step {}", set.id, lang.code(), i + 1);
+                for p in problems_at(&app, None, w, h) {
+                    problems.push(format!("{at}: {p}"));
+                }
+                let Some(slot) = &step.demo else { continue };
+                for params in variants(slot) {
+                    for view in runs(&slot.id, &params) {
+                        with_demo(&mut app, view.clone());
+                        for p in problems_at(&app, Some(&view), w, h) {
+                            let pairs: Vec<String> =
+                                params.pairs().map(|(k, v)| format!("{k}={v}")).collect();
+                            problems.push(format!("{at} [{}]: {p}", pairs.join(" ")));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The spinner's logs, which step 5 of lesson 4 asks students to compare,
+/// show at 80x24 too: every line, cut at the lane's edge at worst.
+#[test]
+fn the_spinner_logs_show_whole_at_80x24() {
+    let catalog = Catalog::builtin();
+    let set = catalog.find("threads-vs-coroutines").expect("lesson 4");
+    for lang in Lang::ALL {
+        let lesson = set.get(lang);
+        let i = lesson
+            .steps
+            .iter()
+            .position(|s| s.demo.as_ref().is_some_and(|d| d.id == "spinner"))
+            .expect("a spinner step");
+        let slot = lesson.steps[i].demo.as_ref().expect("its demo");
+        let view = finished(&slot.id, &slot.params);
+        let mut app = app_at(lang, &set.id, i);
+        with_demo(&mut app, view.clone());
+        let drawn = Drawn::new(&app, 80, 24);
+        let (row, cols) = drawn.lanes().expect("two lanes");
+        for (lane, (x0, x1)) in view.lanes.iter().zip(cols) {
+            let text = drawn.column(x0, x1, row + 1);
+            for line in &lane.log {
+                let line = crate::ui::wrap::truncate(line.get(lang), (x1 - x0) as usize);
+                assert!(
+                    text.contains(&squeeze(&line)),
+                    "{} ({}): `{line}` is not shown\n{}",
+                    lane.name(),
+                    lang.code(),
+                    drawn.text()
+                );
+            }
+        }
+    }
 }
 
 /// Writes every step's screen, at several sizes, to $CONCUR_SCREENS (a

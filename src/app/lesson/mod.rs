@@ -157,6 +157,11 @@ impl LessonState {
         Effect::redraw()
     }
 
+    /// How far the text could scroll when last drawn (0: all of it shows).
+    pub fn max_scroll(&self) -> usize {
+        self.max_scroll.get()
+    }
+
     fn scroll_by(&mut self, delta: isize) -> Effect {
         let max = self.max_scroll.get();
         let next = self.scroll.saturating_add_signed(delta).min(max);
