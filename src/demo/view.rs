@@ -166,6 +166,9 @@ pub struct DemoView {
     pub zoom: Option<usize>,
     /// Lines scrolled back from the end of the zoomed lane's log.
     pub log_scroll: usize,
+    /// Rows the zoomed log had when last drawn: it scrolls back no further
+    /// than its first line at the top.
+    pub log_rows: std::cell::Cell<usize>,
     /// These are the results of an earlier visit to the step.
     pub stale: bool,
     /// Why the last start was refused (bad parameters), if it was.
@@ -187,6 +190,7 @@ impl DemoView {
             recent: [2, 0, 1],
             zoom: None,
             log_scroll: 0,
+            log_rows: std::cell::Cell::new(1),
             stale: false,
             refusal: None,
         }
@@ -236,7 +240,7 @@ impl DemoView {
         let Some(lane) = self.zoom.and_then(|z| self.lanes.get(z)) else {
             return false;
         };
-        let max = lane.log.len().saturating_sub(1);
+        let max = lane.log.len().saturating_sub(self.log_rows.get().max(1));
         let next = self.log_scroll.saturating_add_signed(delta).min(max);
         let moved = next != self.log_scroll;
         self.log_scroll = next;

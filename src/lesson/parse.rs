@@ -94,6 +94,47 @@ pub fn parse_lesson(path: &str, text: &str, lang: Lang) -> Result<Lesson, Proble
     })
 }
 
+/// `**粗体。**后文`: CommonMark does not close a `**` that follows
+/// punctuation and is followed by a letter, which is how Chinese is written
+/// (no space after full-width punctuation), and the stars would show. When
+/// a run of text still holds pairs of literal `**`, they are read as strong.
+fn strong_next_to_cjk(inlines: Vec<Inline>) -> Vec<Inline> {
+    let marks: usize = inlines
+        .iter()
+        .filter(|i| !i.style.code)
+        .map(|i| i.text.matches("**").count())
+        .sum();
+    if marks == 0 || marks % 2 == 1 {
+        return inlines;
+    }
+    let mut out: Vec<Inline> = Vec::new();
+    let mut strong = false;
+    for inline in inlines {
+        if inline.style.code {
+            out.push(inline);
+            continue;
+        }
+        for (k, piece) in inline.text.split("**").enumerate() {
+            if k > 0 {
+                strong = !strong;
+            }
+            if piece.is_empty() {
+                continue;
+            }
+            let mut style = inline.style;
+            style.strong |= strong;
+            match out.last_mut() {
+                Some(last) if last.style == style => last.text.push_str(piece),
+                _ => out.push(Inline {
+                    text: piece.to_string(),
+                    style,
+                }),
+            }
+        }
+    }
+    out
+}
+
 /// A character that takes two columns (CJK, full-width punctuation): no
 /// space is wanted beside it where a line was broken.
 fn is_wide(c: char) -> bool {
@@ -229,7 +270,7 @@ impl Builder<'_> {
     fn flush_inlines(&mut self, line: usize) {
         self.soft_break = false;
         if !self.inlines.is_empty() {
-            let inl = std::mem::take(&mut self.inlines);
+            let inl = strong_next_to_cjk(std::mem::take(&mut self.inlines));
             self.push_block(Block::Para(inl), line);
         }
     }
@@ -386,7 +427,7 @@ impl Builder<'_> {
         match tag {
             TagEnd::Heading(_) => {
                 let (level, start) = self.heading.take().unwrap_or((3, line));
-                let text = std::mem::take(&mut self.inlines);
+                let text = strong_next_to_cjk(std::mem::take(&mut self.inlines));
                 if self.at_root() && level <= 2 {
                     let title: String = text.iter().map(|i| i.text.as_str()).collect();
                     self.start_step(Some(title), start);
@@ -418,7 +459,7 @@ impl Builder<'_> {
                 }
             }
             TagEnd::TableCell => {
-                let cell = std::mem::take(&mut self.inlines);
+                let cell = strong_next_to_cjk(std::mem::take(&mut self.inlines));
                 if let Some(t) = &mut self.table {
                     if t.in_head {
                         t.head.push(cell);
@@ -696,5 +737,71 @@ mod tests {
             !text.contains("aside") && !text.contains("authors"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn strong_chinese_labels_before_text_are_strong() {
+        let l = lesson_with("- **线程。**每件工作一个线程。\n- **UDP：**有用，`a ** b` 不变。\n")
+            .unwrap();
+        let Block::List { items, .. } = &l.steps[0].blocks[1] else {
+            panic!("{:?}", l.steps[0].blocks);
+        };
+        let Block::Para(first) = &items[0][0] else {
+            panic!()
+        };
+        assert_eq!(first[0].text, "线程。");
+        assert!(first[0].style.strong);
+        assert_eq!(first[1].text, "每件工作一个线程。");
+        assert!(!first[1].style.strong);
+        let Block::Para(second) = &items[1][0] else {
+            panic!()
+        };
+        let code = second.iter().find(|i| i.style.code).unwrap();
+        assert_eq!(code.text, "a ** b");
+        assert!(
+            second
+                .iter()
+                .all(|i| !i.text.contains("**") || i.style.code)
+        );
+    }
+
+    #[test]
+    fn no_built_in_lesson_shows_markdown_stars() {
+        fn walk(blocks: &[Block], out: &mut Vec<String>) {
+            for b in blocks {
+                let inls: Vec<&Inline> = match b {
+                    Block::Para(v) | Block::Heading { text: v, .. } => v.iter().collect(),
+                    Block::Table { head, rows, .. } => {
+                        head.iter().chain(rows.iter().flatten()).flatten().collect()
+                    }
+                    Block::Quote(inner) => {
+                        walk(inner, out);
+                        continue;
+                    }
+                    Block::List { items, .. } => {
+                        for item in items {
+                            walk(item, out);
+                        }
+                        continue;
+                    }
+                    _ => continue,
+                };
+                for i in inls {
+                    if !i.style.code && (i.text.contains("**") || i.text.contains("__")) {
+                        out.push(i.text.clone());
+                    }
+                }
+            }
+        }
+        let catalog = crate::lesson::Catalog::builtin();
+        let mut stars = Vec::new();
+        for set in &catalog.lessons {
+            for lesson in set.by_lang.values() {
+                for step in &lesson.steps {
+                    walk(&step.blocks, &mut stars);
+                }
+            }
+        }
+        assert!(stars.is_empty(), "{stars:#?}");
     }
 }

@@ -493,13 +493,14 @@ impl LanePane<'_> {
         }
         let (t, log) = (self.theme, &self.lane.log);
         let w = area.width as usize;
+        let rows = area.height as usize;
         let back = if self.zoomed {
-            self.view.log_scroll.min(log.len().saturating_sub(1))
+            self.view.log_rows.set(rows);
+            self.view.log_scroll.min(log.len().saturating_sub(rows))
         } else {
             0
         };
         let end = log.len() - back;
-        let rows = area.height as usize;
         let start = end.saturating_sub(rows);
         for (row, line) in log.range(start..end).enumerate() {
             let y = area.y + row as u16;

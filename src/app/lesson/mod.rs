@@ -4,6 +4,8 @@
 
 mod nav;
 mod present;
+#[cfg(test)]
+mod screen_tests;
 mod view;
 
 use std::cell::{Cell, RefCell};
