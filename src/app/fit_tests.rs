@@ -390,4 +390,17 @@ fn dump_screens() {
             std::fs::write(name, out).unwrap();
         }
     }
+    let mut home = String::new();
+    for lang in Lang::ALL {
+        for (w, h) in [(100, 30), (60, 20), (160, 45)] {
+            for present in [false, true] {
+                let mut app =
+                    App::new(Catalog::builtin(), lang, Theme::mono(), Progress::default());
+                app.present = present;
+                home.push_str(&format!("=== home {w}x{h} {present}\n"));
+                home.push_str(&screen(&app, w, h));
+            }
+        }
+    }
+    std::fs::write(format!("{dir}/home.txt"), home).unwrap();
 }

@@ -285,9 +285,14 @@ fn check_quiz_translation(en: &Quiz, tr: &Quiz, broken: (bool, bool), problems: 
                 &tr.path,
                 b.line,
                 format!(
-                    "question `{}`: {} differ from the English question ({}:{})",
+                    "question `{}`: {} {} from the English question ({}:{})",
                     b.id,
                     differs.join(", "),
+                    if differs.len() == 1 {
+                        "differs"
+                    } else {
+                        "differ"
+                    },
                     en.path,
                     a.line
                 ),
