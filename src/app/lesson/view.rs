@@ -113,6 +113,16 @@ fn render_header(app: &App, state: &LessonState, set: &LessonSet, area: Rect, bu
     Line::from(left).render(area, buf);
     let cw = unicode_width::UnicodeWidthStr::width(counter.as_str()) as u16;
     buf.set_string(area.right().saturating_sub(cw), area.y, &counter, t.bar());
+    // A warm-up under way (`P`) says how far it got, beside the counter.
+    if let Some(text) = app
+        .prerun_text()
+        .filter(|_| app.prerun.is_some_and(|p| !p.finished))
+    {
+        let text = format!("{} ", text.get(app.lang));
+        let w = unicode_width::UnicodeWidthStr::width(text.as_str()) as u16;
+        let x = area.right().saturating_sub(cw + w);
+        buf.set_string(x, area.y, &text, t.warn());
+    }
 }
 
 /// Where the text and the demo go: the demo beside the text on wide
