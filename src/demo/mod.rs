@@ -25,6 +25,7 @@ mod file_io;
 mod futures;
 mod io_models;
 mod parallel;
+mod runtimes;
 mod spinner;
 
 use std::marker::PhantomData;
@@ -199,6 +200,7 @@ static DEMOS: &[&dyn Demo] = &[
     &io_models::DEMO,
     &futures::DEMO,
     &executor::DEMO,
+    &runtimes::DEMO,
 ];
 
 /// Every demo, in the order `concur demo --list` shows them.
