@@ -27,6 +27,10 @@ fn small(id: &str) -> Params {
         "spinner" => p.with("call_ms", "600"),
         "parallel" => p.with("chunk_ms", "15").with("chunks", "3"),
         "executor" => p.with("step_ms", "5"),
+        "runtimes" => p
+            .with("hog_ms", "100")
+            .with("rounds", "2000")
+            .with("items", "2000"),
         "file-io" => p.with("file_mb", "2"),
         "io-models" => p
             .with("clients", "3")
@@ -190,9 +194,13 @@ impl Drawn {
     }
 }
 
-/// Without any blank, so text wrapped over rows compares with the original.
+/// Without any blank, so text wrapped over rows compares with the original;
+/// without the glyphs of a spinner's ring either, which sits beside the
+/// rows of a status (`·` goes from both sides alike).
 fn squeeze(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
+    s.chars()
+        .filter(|c| !c.is_whitespace() && !"█▓▒·".contains(*c))
+        .collect()
 }
 
 /// What a lane must show whole: its status (or error and causes), what it

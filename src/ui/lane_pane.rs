@@ -73,7 +73,33 @@ impl LanePane<'_> {
     /// A spinner without a progress bar has a free row beside its ring,
     /// where the lag gauge goes.
     fn gauge_beside_ring(&self) -> bool {
-        self.lane.frame.is_some() && self.lane.progress.is_none() && !self.big
+        self.lane.frame.is_some()
+            && self.lane.progress.is_none()
+            && !self.lane.lag.is_empty()
+            && !self.big
+    }
+
+    /// The columns beside the ring, in a lane `w` wide.
+    fn beside_w(&self, w: usize) -> usize {
+        w.saturating_sub(self.ring_size().0 as usize + 2)
+    }
+
+    /// Beside a ring: the status rows, whether the headline goes big, and
+    /// the row (from the top) of the progress bar or lag gauge, if any.
+    fn beside(&self, w: usize) -> (Vec<Line<'static>>, bool, Option<u16>) {
+        let bw = self.beside_w(w);
+        let status = self.status_lines(bw);
+        let plain: String = status
+            .first()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .unwrap_or_default();
+        let big =
+            self.big && status.len() == 1 && plain.is_ascii() && plain.len() * BIG_CHAR_W <= bw;
+        let text_rows = if big { BIG_ROWS } else { status.len() as u16 };
+        // Then the frame line; then the bar or gauge.
+        let extra =
+            (self.lane.progress.is_some() || self.gauge_beside_ring()).then_some(text_rows + 1);
+        (status, big, extra)
     }
 
     /// Spinner cells are this many columns and rows.
@@ -176,8 +202,15 @@ impl LanePane<'_> {
             (false, true) => 1,
             (false, false) => LagMeter::HEIGHT,
         };
+        let ring_top = if ring {
+            let (status, big, extra) = self.beside(w);
+            let rows = if big { BIG_ROWS } else { status.len() as u16 } + 1;
+            ring_h.max(rows + u16::from(extra.is_some()))
+        } else {
+            0
+        };
         let mut p = Plan {
-            top: if ring { ring_h.max(3) } else { status },
+            top: if ring { ring_top } else { status },
             progress: u16::from(lane.progress.is_some() && !ring),
             lag,
             knows: knows.len() as u16,
@@ -356,16 +389,20 @@ impl Widget for LanePane<'_> {
         ])
         .areas(area);
         self.render_top(top, buf);
+        // Beside a ring, the bar (or the lag gauge) goes under its text.
+        let (ring_w, _) = self.ring_size();
+        let beside_row = self.beside(w).2.map(|row| {
+            let x = top.x + ring_w + 2;
+            Rect::new(x, top.y + row, top.right().saturating_sub(x), 1)
+        });
         if let Some((done, total)) = self.lane.progress {
-            let (ring_w, _) = self.ring_size();
-            let area = if self.lane.frame.is_some() {
-                let x = top.x + ring_w + 2;
-                let y = top.y + top.height.saturating_sub(1);
-                Rect::new(x, y, top.right().saturating_sub(x), 1)
-            } else {
-                progress
+            let area = match (self.lane.frame, beside_row) {
+                (Some(_), Some(r)) => r,
+                _ => progress,
             };
-            render_progress(done, total, self.theme, area, buf);
+            if area.bottom() <= top.bottom() || self.lane.frame.is_none() {
+                render_progress(done, total, self.theme, area, buf);
+            }
         }
         let meter = LagMeter {
             lane: self.lane,
@@ -374,11 +411,8 @@ impl Widget for LanePane<'_> {
             lang: self.lang,
         };
         if lag.height > 0 && self.gauge_beside_ring() {
-            let (ring_w, _) = self.ring_size();
-            let x = top.x + ring_w + 2;
-            let beside = Rect::new(x, top.y + 2, top.right().saturating_sub(x), 1);
-            if top.height >= 3 {
-                meter.gauge(beside, buf);
+            if let Some(r) = beside_row.filter(|r| r.bottom() <= top.bottom()) {
+                meter.gauge(r, buf);
             }
             meter.spark(lag, buf);
         } else if lag.height > 0 {
@@ -431,13 +465,11 @@ impl LanePane<'_> {
             return;
         }
         let text = Rect::new(text_x, area.y, area.right() - text_x, area.height);
-        let w = text.width as usize;
-        let status = self.status_lines(w);
-        let headline = status.first().cloned().unwrap_or_default();
-        let plain: String = headline.spans.iter().map(|s| s.content.as_ref()).collect();
+        let (status, big, _) = self.beside(area.width as usize);
         let mut y = text.y;
         // On a projector, a short headline ("Answer: 42") in big letters.
-        if self.big && plain.is_ascii() && plain.len() * BIG_CHAR_W <= w && status.len() == 1 {
+        if big {
+            let plain: String = status[0].spans.iter().map(|s| s.content.as_ref()).collect();
             BigText::builder()
                 .pixel_size(PixelSize::Quadrant)
                 .style(t.strong())
@@ -446,9 +478,15 @@ impl LanePane<'_> {
                 .render(Rect::new(text.x, y, text.width, BIG_ROWS), buf);
             y += BIG_ROWS;
         } else {
-            headline.render(Rect::new(text.x, y, text.width, 1), buf);
-            y += 1;
+            for line in status {
+                if y >= text.bottom() {
+                    break;
+                }
+                line.render(Rect::new(text.x, y, text.width, 1), buf);
+                y += 1;
+            }
         }
+        let w = text.width as usize;
         if y < text.bottom() {
             let line = format!(
                 "{} {} · {:.1} s",

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::app::fit_tests::{app_at, finished, screen, with_demo};
+use crate::app::fit_tests::{app_at, screen, with_demo};
 use crate::app::{App, DemoCommand, Msg, Screen};
 use crate::demo::{DemoEvent, EventKind, Params, RunId};
 use crate::i18n::{Lang, LocalText};
@@ -45,12 +45,39 @@ fn lesson(app: &App) -> &crate::app::lesson::LessonState {
 #[test]
 fn z_zooms_a_lane_over_the_pane_and_its_whole_log_scrolls() {
     let (mut app, _) = at_demo(Lang::En, "executors", "file-io");
-    // A run whose log is far longer than any pane: every line is kept.
-    let mut view = finished("file-io", &Params::new());
+    // A finished run (made up, so the snapshot stays put) whose log is far
+    // longer than any pane: every line is kept.
+    let mut view =
+        crate::demo::DemoView::new(crate::demo::find("file-io").unwrap().info(), Params::new());
+    view.reset(RunId(5));
+    let figures = [
+        ("max_lag_ms", 412.0, crate::demo::Unit::Ms),
+        ("epoll_file_eperm", 1.0, crate::demo::Unit::Flag),
+        ("bytes_written", 134217728.0, crate::demo::Unit::Bytes),
+    ];
+    let mut events = vec![
+        EventKind::Frame(7),
+        EventKind::Status(LocalText::same("spinner drew 8 of 34 frames")),
+        EventKind::Log(LocalText::same("2 files of 64 MiB, write + read back")),
+        EventKind::Log(LocalText::same("epoll_ctl(ADD, regular file) = -1 EPERM")),
+    ];
     for n in 0..60 {
-        view.lanes[0]
-            .log
-            .push_back(LocalText::same(format!("extra line {n:02}")));
+        events.push(EventKind::Log(LocalText::same(format!(
+            "extra line {n:02}"
+        ))));
+    }
+    for (name, value, unit) in figures {
+        events.push(EventKind::Metric(crate::demo::Metric { name, value, unit }));
+    }
+    events.push(EventKind::Done);
+    for kind in events {
+        view.apply(DemoEvent {
+            run: RunId(5),
+            lane: 0,
+            at: Duration::from_millis(3400),
+            demo_at: Duration::from_millis(3400),
+            kind,
+        });
     }
     with_demo(&mut app, view);
     let before = screen(&app, 100, 30);
@@ -80,6 +107,7 @@ fn z_zooms_a_lane_over_the_pane_and_its_whole_log_scrolls() {
     key(&mut app, KeyCode::Char('z'));
     let both = screen(&app, 100, 30);
     assert!(both.contains("executor: the same calls") && both.contains("blocking: std::fs"));
+    assert!(!both.contains("zoomed: z back"));
 }
 
 #[test]
