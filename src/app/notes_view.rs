@@ -150,13 +150,11 @@ impl Widget for &NotesView {
                 th.muted(),
             ));
         }
-        for (i, note) in slide.notes.iter().enumerate() {
+        for (i, para) in slide.notes.iter().flat_map(|n| paragraphs(n)).enumerate() {
             if i > 0 {
                 lines.push(Line::default());
             }
-            for para in note.lines() {
-                lines.extend(wrap_runs(&[(para.to_string(), th.text())], w));
-            }
+            lines.extend(wrap_runs(&[(para, th.text())], w));
         }
         Paragraph::new(lines).render(body, buf);
         let next_text = match &slide.next_title {
@@ -169,6 +167,33 @@ impl Widget for &NotesView {
             Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(next);
         Line::styled(truncate(&next_text, w), th.accent()).render(next_line, buf);
     }
+}
+
+/// A note's paragraphs (split at blank lines), each joined into one line
+/// to wrap at the view's width: lines meet with a space between Latin
+/// words and without one next to Chinese.
+fn paragraphs(note: &str) -> Vec<String> {
+    let wide = |c: char| unicode_width::UnicodeWidthChar::width(c) == Some(2);
+    let mut out: Vec<String> = Vec::new();
+    let mut para = String::new();
+    for line in note.lines().map(str::trim) {
+        if line.is_empty() {
+            if !para.is_empty() {
+                out.push(std::mem::take(&mut para));
+            }
+            continue;
+        }
+        let joins = para.chars().last().is_some_and(|c| !wide(c))
+            && line.chars().next().is_some_and(|c| !wide(c));
+        if joins {
+            para.push(' ');
+        }
+        para.push_str(line);
+    }
+    if !para.is_empty() {
+        out.push(para);
+    }
+    out
 }
 
 enum Msg {
@@ -297,6 +322,14 @@ mod tests {
         let mut buf = Buffer::empty(Rect::new(0, 0, 72, 12));
         v.render(buf.area, &mut buf);
         crate::ui::test_util::buffer_text(&buf)
+    }
+
+    #[test]
+    fn notes_are_reflowed_into_paragraphs() {
+        assert_eq!(
+            paragraphs("one line\nand the next\n\n第二段的\n文字"),
+            ["one line and the next", "第二段的文字"]
+        );
     }
 
     #[test]
