@@ -143,19 +143,7 @@ impl Widget for &NotesView {
         .render(title, buf);
         buf.set_string(rule.x, rule.y, "─".repeat(rule.width as usize), th.border());
         let w = body.width as usize;
-        let mut lines: Vec<Line> = Vec::new();
-        if slide.notes.is_empty() {
-            lines.push(Line::styled(
-                t("(no notes for this step)", "（这一步没有备注）").get(lang),
-                th.muted(),
-            ));
-        }
-        for (i, para) in slide.notes.iter().flat_map(|n| paragraphs(n)).enumerate() {
-            if i > 0 {
-                lines.push(Line::default());
-            }
-            lines.extend(wrap_runs(&[(para, th.text())], w));
-        }
+        let lines = notes_lines(slide, w, th, lang);
         Paragraph::new(lines).render(body, buf);
         let next_text = match &slide.next_title {
             Some(title) => format!("{} {title}", t("next:", "下一步：").get(lang)),
@@ -167,6 +155,24 @@ impl Widget for &NotesView {
             Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(next);
         Line::styled(truncate(&next_text, w), th.accent()).render(next_line, buf);
     }
+}
+
+/// The step's notes, paragraph by paragraph, wrapped to `w`.
+fn notes_lines(slide: &Slide, w: usize, th: &Theme, lang: Lang) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line> = Vec::new();
+    if slide.notes.is_empty() {
+        lines.push(Line::styled(
+            t("(no notes for this step)", "（这一步没有备注）").get(lang),
+            th.muted(),
+        ));
+    }
+    for (i, para) in slide.notes.iter().flat_map(|n| paragraphs(n)).enumerate() {
+        if i > 0 {
+            lines.push(Line::default());
+        }
+        lines.extend(wrap_runs(&[(para, th.text())], w));
+    }
+    lines
 }
 
 /// A note's paragraphs (split at blank lines), each joined into one line

@@ -197,25 +197,7 @@ impl DemoPane<'_> {
             theme: t,
             lang,
         };
-        let threads = timeline.threads();
-        let avail = inner.height.saturating_sub(table_h);
-        // The timeline shows every thread row; its axis goes first when the
-        // lanes need the room.
-        let lane_w = inner.width / drawn.len().max(1) as u16;
-        let lanes_want = drawn
-            .iter()
-            .filter_map(|i| v.lanes.get(*i))
-            .map(|l| self.lane_pane(l, false).wanted(lane_w.saturating_sub(1)) + 1)
-            .max()
-            .unwrap_or(LANES_MIN_H);
-        let tl_h = if threads == 0 {
-            0
-        } else {
-            let full = threads + 2;
-            let spare = avail.saturating_sub(lanes_want);
-            full.min(spare.max(threads + 1))
-                .min(avail.saturating_sub(LANES_MIN_H))
-        };
+        let tl_h = self.timeline_rows(&drawn, &timeline, inner, table_h);
         let [table, lanes_area, tl_area] = Layout::vertical([
             Constraint::Length(table_h),
             Constraint::Fill(1),
@@ -231,6 +213,46 @@ impl DemoPane<'_> {
             }
             .render(table, buf);
         }
+        self.draw_lanes(&drawn, lanes_area, buf);
+        if tl_area.height >= 2 {
+            let [rule, plot] =
+                Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(tl_area);
+            let label = format!("─ {} ", lang.strings().timeline_title);
+            let fill = (rule.width as usize).saturating_sub(label.width());
+            Line::from(vec![
+                Span::styled(label, t.muted()),
+                Span::styled("─".repeat(fill), t.border()),
+            ])
+            .render(rule, buf);
+            timeline.render(plot, buf);
+        }
+    }
+
+    /// Rows for the timeline: a rule, every thread row, and the axis when
+    /// the lanes keep what they want; never fewer than its thread rows
+    /// while the lanes keep `LANES_MIN_H`.
+    fn timeline_rows(&self, drawn: &[usize], tl: &Timeline, inner: Rect, table_h: u16) -> u16 {
+        let threads = tl.threads();
+        if threads == 0 {
+            return 0;
+        }
+        let avail = inner.height.saturating_sub(table_h);
+        let lane_w = inner.width / drawn.len().max(1) as u16;
+        let lanes_want = drawn
+            .iter()
+            .filter_map(|i| self.view.lanes.get(*i))
+            .map(|l| self.lane_pane(l, false).wanted(lane_w.saturating_sub(1)) + 1)
+            .max()
+            .unwrap_or(LANES_MIN_H);
+        let spare = avail.saturating_sub(lanes_want);
+        (threads + 2)
+            .min(spare.max(threads + 1))
+            .min(avail.saturating_sub(LANES_MIN_H))
+    }
+
+    /// The lanes in `drawn`, side by side with a rule between them.
+    fn draw_lanes(&self, drawn: &[usize], area: Rect, buf: &mut Buffer) {
+        let (t, v, lang) = (self.theme, self.view, self.lang);
         let mut cols = Vec::new();
         for i in 0..drawn.len() {
             if i > 0 {
@@ -238,7 +260,8 @@ impl DemoPane<'_> {
             }
             cols.push(Constraint::Fill(1));
         }
-        let rects = Layout::horizontal(cols).split(lanes_area);
+        let rects = Layout::horizontal(cols).split(area);
+        let body = |r: &Rect| Rect::new(r.x, r.y + 1, r.width, r.height.saturating_sub(1));
         // Big figures on a projector only if every lane drawn has room for
         // them: lanes side by side should read alike.
         let big_figures = self.big
@@ -246,10 +269,7 @@ impl DemoPane<'_> {
                 .iter()
                 .enumerate()
                 .all(|(k, i)| match (v.lanes.get(*i), rects.get(2 * k)) {
-                    (Some(lane), Some(r)) => {
-                        let body = Rect::new(r.x, r.y + 1, r.width, r.height.saturating_sub(1));
-                        self.lane_pane(lane, false).big_fit(body).is_some()
-                    }
+                    (Some(lane), Some(r)) => self.lane_pane(lane, false).big_fit(body(r)).is_some(),
                     _ => false,
                 });
         for (k, &i) in drawn.iter().enumerate() {
@@ -264,24 +284,11 @@ impl DemoPane<'_> {
                     buf.set_string(sep.x, y, glyph, t.border());
                 }
             }
-            let [head, body] =
-                Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(*rect);
+            let head = Rect { height: 1, ..*rect };
             title_line(lane, head.width as usize, t, lang).render(head, buf);
             let mut pane = self.lane_pane(lane, false);
             pane.big_figures = big_figures;
-            pane.render(body, buf);
-        }
-        if tl_area.height >= 2 {
-            let [rule, plot] =
-                Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(tl_area);
-            let label = format!("─ {} ", lang.strings().timeline_title);
-            let fill = (rule.width as usize).saturating_sub(label.width());
-            Line::from(vec![
-                Span::styled(label, t.muted()),
-                Span::styled("─".repeat(fill), t.border()),
-            ])
-            .render(rule, buf);
-            timeline.render(plot, buf);
+            pane.render(body(rect), buf);
         }
     }
 }

@@ -355,45 +355,7 @@ fn render_table(
     if ncols == 0 {
         return;
     }
-    let cell_text = |c: &Cell| c.iter().map(|i| i.text.as_str()).collect::<String>();
-    let all_rows = || std::iter::once(head).chain(rows.iter().map(Vec::as_slice));
-    let mut widths = vec![1usize; ncols];
-    for row in all_rows() {
-        for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell_text(cell).width());
-        }
-    }
-    // A column never gets narrower than its longest unbreakable piece (a
-    // word, a `code` span, one CJK character with its punctuation), so
-    // cells wrap between words, as long as the table can fit at all.
-    let mut least = vec![1usize; ncols];
-    for row in all_rows() {
-        for (i, cell) in row.iter().enumerate() {
-            least[i] = least[i].max(longest_piece(&cell_text(cell)));
-        }
-    }
-    let sep = 3 * (ncols - 1);
-    let avail = width.saturating_sub(sep).max(ncols);
-    let floor = |i: usize| {
-        if least.iter().sum::<usize>() <= avail {
-            least[i]
-        } else {
-            1
-        }
-    };
-    // Narrow the widest column that can give until the table fits.
-    while widths.iter().sum::<usize>() > avail {
-        let pick = widths
-            .iter()
-            .enumerate()
-            .filter(|(i, w)| **w > floor(*i))
-            .max_by_key(|(_, w)| **w)
-            .map(|(i, _)| i);
-        let Some(i) = pick else {
-            break;
-        };
-        widths[i] -= 1;
-    }
+    let widths = column_widths(head, rows, ncols, width);
     let render_row = |out: &mut Vec<Line<'static>>, row: &[Cell], base: Style| {
         let cells: Vec<Vec<Line<'static>>> = (0..ncols)
             .map(|i| match row.get(i) {
@@ -430,6 +392,42 @@ fn render_table(
     for row in rows {
         render_row(out, row, theme.text());
     }
+}
+
+/// Each column's width: what its widest cell needs, narrowed (the widest
+/// first) until the table fits `width`. A column never gets narrower than
+/// its longest unbreakable piece (a word, a `code` span, one CJK character
+/// with its punctuation), so cells wrap between words, as long as the table
+/// can fit at all.
+fn column_widths(head: &[Cell], rows: &[Vec<Cell>], ncols: usize, width: usize) -> Vec<usize> {
+    let cell_text = |c: &Cell| c.iter().map(|i| i.text.as_str()).collect::<String>();
+    let all_rows = || std::iter::once(head).chain(rows.iter().map(Vec::as_slice));
+    let mut widths = vec![1usize; ncols];
+    let mut least = vec![1usize; ncols];
+    for row in all_rows() {
+        for (i, cell) in row.iter().enumerate() {
+            let text = cell_text(cell);
+            widths[i] = widths[i].max(text.width());
+            least[i] = least[i].max(longest_piece(&text));
+        }
+    }
+    let sep = 3 * (ncols - 1);
+    let avail = width.saturating_sub(sep).max(ncols);
+    let fits = least.iter().sum::<usize>() <= avail;
+    let floor = |i: usize| if fits { least[i] } else { 1 };
+    while widths.iter().sum::<usize>() > avail {
+        let pick = widths
+            .iter()
+            .enumerate()
+            .filter(|(i, w)| **w > floor(*i))
+            .max_by_key(|(_, w)| **w)
+            .map(|(i, _)| i);
+        let Some(i) = pick else {
+            break;
+        };
+        widths[i] -= 1;
+    }
+    widths
 }
 
 /// The width of the longest piece of `text` that cannot be broken across

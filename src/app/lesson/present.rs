@@ -112,6 +112,47 @@ fn render_title(title: &str, big: Option<Vec<String>>, app: &App, area: Rect, bu
     }
 }
 
+/// The step counter, the time on the lesson and the time of day in the top
+/// right corner; the lesson's name at the foot (the room knows where it
+/// is) and how a warm-up of the demos is doing at its other end.
+fn render_corners(
+    app: &App,
+    state: &LessonState,
+    set: &LessonSet,
+    (area, foot): (Rect, Rect),
+    buf: &mut Buffer,
+) {
+    let t = &app.theme;
+    let lesson = set.get(app.lang);
+    let elapsed = app
+        .clock_override
+        .unwrap_or_else(|| state.opened_at.elapsed());
+    let wall = match app.clock_override {
+        Some(_) => "14:05".to_string(),
+        None => crate::app::presenter::wall_clock(),
+    };
+    let corner = format!(
+        " {}/{} · {} · {wall} ",
+        state.step + 1,
+        lesson.steps.len(),
+        clock(elapsed)
+    );
+    let cw = corner.width() as u16;
+    buf.set_string(area.right().saturating_sub(cw), area.y, &corner, t.muted());
+    let name = format!("{}. {}", lesson.order, lesson.title);
+    buf.set_string(foot.x, foot.y, &name, t.muted());
+    if let Some(text) = app.prerun_text() {
+        let text = format!(" {} ", text.get(app.lang));
+        let w = text.width() as u16;
+        let style = if app.prerun.is_some_and(|p| p.finished) {
+            t.ok()
+        } else {
+            t.warn()
+        };
+        buf.set_string(foot.right().saturating_sub(w), foot.y, &text, style);
+    }
+}
+
 pub(super) fn render(
     app: &App,
     state: &LessonState,
@@ -138,39 +179,7 @@ pub(super) fn render(
     ])
     .areas(area);
     render_title(&step.title, big, app, title_area, buf);
-    // Step counter, time on the lesson and time of day in the top right
-    // corner.
-    let elapsed = app
-        .clock_override
-        .unwrap_or_else(|| state.opened_at.elapsed());
-    let wall = match app.clock_override {
-        Some(_) => "14:05".to_string(),
-        None => crate::app::presenter::wall_clock(),
-    };
-    let corner = format!(
-        " {}/{} · {} · {wall} ",
-        state.step + 1,
-        lesson.steps.len(),
-        clock(elapsed)
-    );
-    let cw = corner.width() as u16;
-    buf.set_string(area.right().saturating_sub(cw), area.y, &corner, t.muted());
-
-    // The lesson's name at the foot: the room knows where it is.
-    let name = format!("{}. {}", lesson.order, lesson.title);
-    buf.set_string(foot.x, foot.y, &name, t.muted());
-    // How the warm-up of the demos is doing, at the other end.
-    if let Some(text) = app.prerun_text() {
-        let text = format!(" {} ", text.get(app.lang));
-        let w = text.width() as u16;
-        let style = if app.prerun.is_some_and(|p| p.finished) {
-            t.ok()
-        } else {
-            t.warn()
-        };
-        buf.set_string(foot.right().saturating_sub(w), foot.y, &text, style);
-    }
-
+    render_corners(app, state, set, (area, foot), buf);
     let (text_area, demo_area) = if has_demo && body.height >= MIN_DEMO_BODY {
         // The demo gets at least 7/10 of the body, and every row the text
         // does not need.
