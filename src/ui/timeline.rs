@@ -301,4 +301,42 @@ mod tests {
             2
         );
     }
+
+    #[test]
+    fn interleaving_stays_readable_when_pieces_shrink_below_a_cell() {
+        // 20 pieces of 100 ms, four jobs taking turns, drawn 30 cells wide:
+        // each piece is under a cell, and every change of job still shows
+        // its mark.
+        let events = (0..20u64)
+            .map(|i| {
+                let job = (i % 4) as usize;
+                (
+                    0,
+                    span("loop", job, i * 100, i * 100 + 100, SpanState::Running),
+                )
+            })
+            .collect();
+        let text = draw(&view(events), 40, 2);
+        let row = text.lines().next().unwrap();
+        let marks = row.chars().filter(|c| "1234".contains(*c)).count();
+        assert!(marks >= 12, "{row}");
+        assert!(
+            row.contains("12") || row.contains("23") || row.contains("34"),
+            "{row}"
+        );
+    }
+
+    #[test]
+    fn every_thread_keeps_its_row_before_the_axis() {
+        let v = view(vec![
+            (0, span("loop", 0, 0, 300, SpanState::Running)),
+            (1, span("worker-0", 1, 0, 300, SpanState::Running)),
+            (1, span("worker-1", 2, 0, 300, SpanState::Running)),
+        ]);
+        let text = draw(&v, 40, 3);
+        for label in ["loop", "worker-0", "worker-1"] {
+            assert!(text.contains(label), "{text}");
+        }
+        assert!(!text.contains("ms"), "no room for the axis: {text}");
+    }
 }

@@ -218,3 +218,61 @@ fn lesson_title(app: &App) -> String {
 fn squeeze_spaces(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+#[test]
+fn the_rayon_rows_stay_at_60x20() {
+    let (mut app, _) = at_demo(Lang::En, "concurrency-vs-parallelism", "parallel");
+    let params = Params::new().with("workload", "cpu");
+    with_demo(
+        &mut app,
+        crate::app::fit_tests::finished("parallel", &params),
+    );
+    let text = screen(&app, 60, 20);
+    for row in ["event-loop", "rayon-0", "rayon-1"] {
+        assert!(text.contains(row), "{row}\n{text}");
+    }
+}
+
+#[test]
+fn a_wide_projector_shows_three_lanes_big_spinners_and_big_figures() {
+    let (mut app, _) = at_demo(Lang::En, "io-models", "io-models");
+    app.present = true;
+    app.clock_override = Some(Duration::from_secs(1));
+    with_demo(
+        &mut app,
+        crate::app::fit_tests::finished("io-models", &Params::new()),
+    );
+    let three = screen(&app, 160, 45);
+    for lane in [
+        "blocking: a thread",
+        "nonblocking: one thread",
+        "epoll: one thread",
+    ] {
+        assert!(three.contains(lane), "{lane}\n{three}");
+    }
+    let (mut app, _) = at_demo(Lang::En, "threads-vs-coroutines", "spinner");
+    app.present = true;
+    app.clock_override = Some(Duration::from_secs(1));
+    with_demo(
+        &mut app,
+        crate::app::fit_tests::finished("spinner", &Params::new()),
+    );
+    let big = screen(&app, 160, 45);
+    let small = {
+        app.present = false;
+        screen(&app, 100, 30)
+    };
+    // Ring cells four columns wide on the projector, two on a laptop: the
+    // frame line beside the ring starts further right.
+    let frame_col = |s: &str| {
+        s.lines()
+            .find_map(|l| l.find("frame ").map(|b| l[..b].chars().count()))
+            .unwrap_or(0)
+    };
+    assert!(frame_col(&big) >= 14 + 2, "{big}");
+    assert_eq!(frame_col(&small), 8, "{small}");
+    // "Answer: 42" in quadrant block letters in the lanes: in plain text
+    // only in the step's own words.
+    assert_eq!(big.matches("Answer: 42").count(), 1, "{big}");
+    assert_eq!(small.matches("Answer: 42").count(), 3, "{small}");
+}
