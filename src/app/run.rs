@@ -63,6 +63,9 @@ struct Runtime {
     tx: Sender<Control>,
     /// When the running demo started (for the panic test hook).
     demo_since: Option<Instant>,
+    /// Asks for a redraw once the code grammars have loaded; taken when a
+    /// screen that may show code first appears (home never does).
+    grammars: Option<Sender<Control>>,
     writer: ProgressWriter,
     settings: ConfigStore,
     senders: Senders,
@@ -188,6 +191,15 @@ impl Runtime {
             self.dirty = false;
             self.urgent = false;
             self.last_draw = Instant::now();
+            // After the frame is out, never before it: code is drawn plain
+            // until the grammars are in, then redrawn.
+            if !matches!(app.screen, super::Screen::Home(_))
+                && let Some(tx) = self.grammars.take()
+            {
+                crate::ui::highlight::warm_up(move || {
+                    let _ = tx.send(Control::App(Msg::Redraw));
+                });
+            }
         }
         Ok(())
     }
@@ -259,10 +271,6 @@ pub fn run(
     spawn_helper("concur-input", tx.clone(), move || input_loop(input));
     spawn_signals(tx.clone())?;
     let writer = ProgressWriter::spawn(store, tx.clone());
-    let redraw = tx.clone();
-    crate::ui::highlight::warm_up(move || {
-        let _ = redraw.send(Control::App(Msg::Redraw));
-    });
     let _watch = watch_lessons(&mut app, &tx);
     let (senders, stream) = channels();
     let mut rt = Runtime {
@@ -274,6 +282,7 @@ pub fn run(
         prerun: None,
         tx: tx.clone(),
         demo_since: None,
+        grammars: Some(tx.clone()),
         writer,
         settings,
         senders,

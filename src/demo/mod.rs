@@ -25,8 +25,10 @@ mod file_io;
 mod futures;
 mod io_models;
 mod parallel;
+mod race;
 mod runtimes;
 mod spinner;
+mod taskgroup;
 
 use std::marker::PhantomData;
 use std::thread::JoinHandle;
@@ -194,11 +196,13 @@ impl<K: Knobs> Demo for DemoDef<K> {
 
 static DEMOS: &[&dyn Demo] = &[
     &spinner::DEMO,
+    &race::DEMO,
     &parallel::DEMO,
     &file_io::DEMO,
     &callbacks::DEMO,
     &io_models::DEMO,
     &futures::DEMO,
+    &taskgroup::DEMO,
     &executor::DEMO,
     &runtimes::DEMO,
 ];
