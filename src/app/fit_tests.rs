@@ -27,6 +27,7 @@ fn small(id: &str) -> Params {
         "spinner" => p.with("call_ms", "600"),
         "parallel" => p.with("chunk_ms", "15").with("chunks", "3"),
         "executor" => p.with("step_ms", "5"),
+        "race" => p.with("withdrawals", "2000"),
         "runtimes" => p
             .with("hog_ms", "100")
             .with("rounds", "2000")

@@ -40,8 +40,8 @@ pub fn demo_least(body: u16, big: bool) -> u16 {
 pub fn text_rows(has_demo: bool, many_lanes: bool) -> u16 {
     let body = CLASS_SIZE.1 - CHROME_ROWS;
     if has_demo {
-        // A blank row between the text and the demo.
-        body.saturating_sub(demo_least(body, many_lanes) + 1)
+        // (The blank row the view keeps under the text goes first.)
+        body.saturating_sub(demo_least(body, many_lanes))
     } else {
         body
     }
@@ -190,7 +190,8 @@ mod tests {
     fn the_limits_are_the_documented_ones() {
         assert_eq!(code_limits(), (95, 46));
         assert_eq!(text_rows(false, false), 28);
-        assert_eq!(text_rows(true, false), 12);
+        assert_eq!(text_rows(true, false), 13);
+        assert_eq!(text_rows(true, true), 9);
     }
 
     #[test]

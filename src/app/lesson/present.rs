@@ -241,4 +241,26 @@ mod tests {
         assert_eq!(big_title("线程与协程", 100, 2), None);
         assert_eq!(big_title("Supercalifragilisticexpialidocious", 40, 2), None);
     }
+
+    #[test]
+    fn a_chinese_title_is_a_bold_spaced_banner() {
+        use ratatui::buffer::Buffer;
+        use ratatui::layout::Rect;
+        let app = crate::app::fit_tests::app_at(crate::i18n::Lang::Zh, "threads-vs-coroutines", 0);
+        let mut buf = Buffer::empty(Rect::new(0, 0, 40, 4));
+        super::render_title("线程与协程", None, &app, Rect::new(0, 0, 40, 4), &mut buf);
+        let band = app.theme.bar().add_modifier(ratatui::style::Modifier::BOLD);
+        for y in 0..super::BANNER_H {
+            assert_eq!(
+                buf[(39, y)].style().add_modifier,
+                band.add_modifier,
+                "row {y}"
+            );
+        }
+        assert_eq!(buf[(0, 3)].symbol(), " ", "three rows, no more");
+        insta::assert_snapshot!(
+            "presenter_cjk_banner",
+            crate::ui::test_util::buffer_text(&buf)
+        );
+    }
 }
