@@ -255,8 +255,8 @@ pub static BINDINGS: &[Binding] = &[
         &[H, L],
         "p",
         t(
-            "presenter mode: big titles, no chrome",
-            "演讲模式：大标题，无边框",
+            "presenter mode: big titles, no chrome (notes: concur --notes)",
+            "演讲模式：大标题，无边框（备注：concur --notes）",
         ),
     ),
     bind(

@@ -209,7 +209,6 @@ fn render_code_padded(
     let theme = o.theme;
     let inner = width.saturating_sub(1 + right).max(1);
     let bg = theme.code_block();
-    let mut lines = Vec::new();
     let highlighted = highlight_if_ready(text, lang);
     let natural = highlighted
         .iter()
@@ -223,32 +222,42 @@ fn render_code_padded(
     // Scroll no further than the widest line needs.
     let shift = o.shift.min(natural.saturating_sub(inner));
     let natural = natural.min(inner);
-    for pieces in highlighted {
-        let runs: Vec<Run> = pieces
-            .into_iter()
-            .map(|(t, k)| (t.replace('\t', "    "), theme.syntax(k)))
-            .collect();
-        let line = cut_code_line(&runs, shift, inner, theme.muted());
-        let pad = natural.saturating_sub(line_width(&line));
+    let code: Vec<Line> = highlighted
+        .into_iter()
+        .map(|pieces| {
+            let runs: Vec<Run> = pieces
+                .into_iter()
+                .map(|(t, k)| (t.replace('\t', "    "), theme.syntax(k)))
+                .collect();
+            cut_code_line(&runs, shift, inner, theme.muted())
+        })
+        .collect();
+    // The language, right-aligned: past the block on its first line when
+    // there is room, else over the padding of the first line short enough,
+    // so both blocks of a pair are labelled however tight.
+    let label = format!(" {lang}");
+    let labelled = (!lang.is_empty() && !theme.mono)
+        .then(|| {
+            code.iter()
+                .position(|l| 1 + line_width(l) + label.width() <= width)
+        })
+        .flatten();
+    let mut lines = Vec::new();
+    for (i, line) in code.into_iter().enumerate() {
+        let used = 1 + line_width(&line);
+        let mut pad = (natural + 1 + right).saturating_sub(used);
         let mut spans = vec![Span::styled(" ", bg)];
         spans.extend(line.spans);
-        spans.push(Span::styled(" ".repeat(pad + right), bg));
-        lines.push(Line::from(spans));
-    }
-    if !lang.is_empty() && !theme.mono {
-        // The language, right-aligned on the first line with room for it,
-        // so every block of a pair is labelled.
-        let label = format!(" {lang}");
-        if let Some(line) = lines
-            .iter_mut()
-            .find(|l| line_width(l) + label.width() <= width)
-        {
-            let used = line_width(line);
-            line.spans.push(Span::styled(
-                format!("{label:>w$}", w = width - used),
-                theme.muted(),
-            ));
+        let tag = (labelled == Some(i)).then(|| {
+            // Shorten the padding if the label needs it.
+            pad = pad.min(width - used - label.width());
+            format!("{label:>w$}", w = width - used - pad)
+        });
+        spans.push(Span::styled(" ".repeat(pad), bg));
+        if let Some(tag) = tag {
+            spans.push(Span::styled(tag, theme.muted()));
         }
+        lines.push(Line::from(spans));
     }
     lines
 }
