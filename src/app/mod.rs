@@ -695,6 +695,14 @@ impl App {
         })
     }
 
+    /// Work for an idle moment, after a frame is out: the lesson renders the
+    /// steps around the one on screen, so paging finds them ready.
+    pub fn prepare(&self) {
+        if let Screen::Lesson(l) = &self.screen {
+            l.prepare_neighbours(self);
+        }
+    }
+
     /// Whether the demo on screen can fail on purpose (help lists `f`).
     fn demo_can_fail(&self) -> bool {
         self.screen.demo().is_some_and(|v| v.info.failure.is_some())

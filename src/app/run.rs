@@ -26,6 +26,9 @@ const STOP_WAIT: Duration = Duration::from_secs(5);
 const TICK: Duration = Duration::from_secs(1);
 /// How long to wait for a message when nothing needs drawing.
 const IDLE_WAIT: Duration = Duration::from_secs(3600);
+/// Progress is written this long after the last change: paging through a
+/// lesson writes once, not at every key (and never while a key is drawn).
+const SAVE_DELAY: Duration = Duration::from_millis(700);
 /// `CONCUR_TEST_PANIC=running` panics this long into a demo (mid-work).
 const PANIC_AFTER: Duration = Duration::from_secs(2);
 
@@ -67,6 +70,8 @@ struct Runtime {
     /// screen that may show code first appears (home never does).
     grammars: Option<Sender<Control>>,
     writer: ProgressWriter,
+    /// When unsaved progress is to be written.
+    save_due: Option<Instant>,
     settings: ConfigStore,
     senders: Senders,
     dirty: bool,
@@ -80,7 +85,7 @@ impl Runtime {
     fn perform(&mut self, app: &mut App, e: Effect) -> bool {
         self.dirty |= e.redraw;
         if e.save_progress {
-            self.writer.save(&app.progress);
+            self.save_due.get_or_insert_with(|| Instant::now() + SAVE_DELAY);
         }
         if e.save_config {
             let config = Config {
@@ -204,8 +209,24 @@ impl Runtime {
         Ok(())
     }
 
+    /// Writes progress once it has been quiet long enough.
+    fn save_if_due(&mut self, app: &App) {
+        if self.save_due.is_some_and(|t| Instant::now() >= t) {
+            self.save_due = None;
+            self.writer.save(&app.progress);
+        }
+    }
+
     /// How long to wait for the next message.
     fn timeout(&self, app: &App) -> Duration {
+        let wait = self.frame_wait(app);
+        match self.save_due {
+            Some(t) => wait.min(t.saturating_duration_since(Instant::now())),
+            None => wait,
+        }
+    }
+
+    fn frame_wait(&self, app: &App) -> Duration {
         if self.dirty {
             FRAME_INTERVAL.saturating_sub(self.last_draw.elapsed())
         } else if app.wants_tick() {
@@ -284,6 +305,7 @@ pub fn run(
         demo_since: None,
         grammars: Some(tx.clone()),
         writer,
+        save_due: None,
         settings,
         senders,
         dirty: true,
@@ -314,6 +336,10 @@ pub fn run(
             }
             Some("1") => panic!("CONCUR_TEST_PANIC: panicking after the first frame, as asked"),
             _ => {}
+        }
+        if !rt.dirty && rx.is_empty() {
+            app.prepare();
+            rt.save_if_due(&app);
         }
         let (msgs, fatal) = next_batch(&rx, &stream, rt.timeout(&app));
         if let Some(why) = fatal {

@@ -30,13 +30,35 @@ const WHEEL_LINES: usize = 3;
 /// Columns one `>` or `<` moves code sideways.
 const CODE_STEP: isize = 8;
 
-/// Rendered lines of the current step, kept until what they depend on
-/// changes: the step, the width, the language, the theme, whether code is
-/// highlighted yet, and the mode (the projector drops the heading).
+/// What a step's rendered lines depend on: the step, the width, the
+/// language, the theme, whether code is highlighted yet, the mode (the
+/// projector drops the heading) and how far code is scrolled sideways.
+type TextKey = (usize, u16, Lang, String, bool, bool, usize);
+
+/// Steps rendered recently, so paging back and forth (and the neighbours
+/// rendered while the app is idle) never renders twice.
 #[derive(Debug, Default)]
 struct TextCache {
-    key: Option<(usize, u16, Lang, String, bool, bool, usize)>,
-    lines: Rc<Vec<Line<'static>>>,
+    entries: Vec<(TextKey, Rc<Vec<Line<'static>>>)>,
+}
+
+/// Steps kept: this one, its neighbours, and a few visited.
+const CACHED_STEPS: usize = 6;
+
+impl TextCache {
+    fn get(&self, key: &TextKey) -> Option<Rc<Vec<Line<'static>>>> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, l)| l.clone())
+    }
+
+    fn put(&mut self, key: TextKey, lines: Rc<Vec<Line<'static>>>) {
+        if self.entries.len() >= CACHED_STEPS {
+            self.entries.remove(0);
+        }
+        self.entries.push((key, lines));
+    }
 }
 
 #[derive(Debug)]
@@ -60,6 +82,9 @@ pub struct LessonState {
     cache: RefCell<TextCache>,
     /// How far the text can scroll at the last drawn size.
     max_scroll: Cell<usize>,
+    /// The width (and mode) the text was last drawn at: the neighbours are
+    /// rendered ahead at it.
+    last_width: Cell<Option<(u16, bool)>>,
 }
 
 impl LessonState {
@@ -76,6 +101,7 @@ impl LessonState {
             past: HashMap::new(),
             cache: RefCell::default(),
             max_scroll: Cell::new(0),
+            last_width: Cell::new(None),
         };
         s.load_demo(lesson);
         s

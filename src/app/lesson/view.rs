@@ -10,7 +10,7 @@ use ratatui::widgets::{
     Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState, StatefulWidget, Widget,
 };
 
-use super::{LessonState, TextCache, nav, present};
+use super::{LessonState, nav, present};
 use crate::app::App;
 use crate::app::keys::Context;
 use crate::app::status::status_line;
@@ -36,12 +36,22 @@ impl LessonState {
         app: &App,
         present: bool,
     ) -> Rc<Vec<Line<'static>>> {
-        let lesson = set.get(app.lang);
+        self.step_lines(self.step, set, width, app, present)
+    }
+
+    fn step_lines(
+        &self,
+        step: usize,
+        set: &LessonSet,
+        width: u16,
+        app: &App,
+        present: bool,
+    ) -> Rc<Vec<Line<'static>>> {
         // Highlighting arrives once the grammars have loaded (off the UI
         // thread): until then code is plain, and the cache must not keep it.
         let highlighted = crate::ui::highlight::is_ready();
         let key = (
-            self.step,
+            step,
             width,
             app.lang,
             app.theme.name.clone(),
@@ -49,35 +59,64 @@ impl LessonState {
             present,
             self.code_shift,
         );
-        let mut cache = self.cache.borrow_mut();
-        if cache.key.as_ref() != Some(&key) {
-            let step = &lesson.steps[self.step];
-            let blocks: &[Block] = if present {
-                let heading = step
-                    .blocks
-                    .iter()
-                    .take_while(|b| matches!(b, Block::Heading { level: 1 | 2, .. }))
-                    .count();
-                &step.blocks[heading..]
-            } else {
-                &step.blocks
-            };
-            let mut lines = render_shifted(blocks, width as usize, &app.theme, self.code_shift);
-            if present {
-                lines = lines.into_iter().map(present::heavier).collect();
-            } else if self.step + 1 == lesson.steps.len() {
-                lines.push(Line::default());
-                lines.push(Line::styled(
-                    format!("— {} —", app.strings().end_of_lesson),
-                    app.theme.muted(),
-                ));
-            }
-            *cache = TextCache {
-                key: Some(key),
-                lines: Rc::new(lines),
-            };
+        if let Some(lines) = self.cache.borrow().get(&key) {
+            return lines;
         }
-        cache.lines.clone()
+        let lines = Rc::new(self.render_step(step, set, width, app, present));
+        self.cache.borrow_mut().put(key, lines.clone());
+        self.last_width.set(Some((width, present)));
+        lines
+    }
+
+    fn render_step(
+        &self,
+        step: usize,
+        set: &LessonSet,
+        width: u16,
+        app: &App,
+        present: bool,
+    ) -> Vec<Line<'static>> {
+        let lesson = set.get(app.lang);
+        let Some(s) = lesson.steps.get(step) else {
+            return Vec::new();
+        };
+        let blocks: &[Block] = if present {
+            let heading = s
+                .blocks
+                .iter()
+                .take_while(|b| matches!(b, Block::Heading { level: 1 | 2, .. }))
+                .count();
+            &s.blocks[heading..]
+        } else {
+            &s.blocks
+        };
+        let mut lines = render_shifted(blocks, width as usize, &app.theme, self.code_shift);
+        if present {
+            lines = lines.into_iter().map(present::heavier).collect();
+        } else if step + 1 == lesson.steps.len() {
+            lines.push(Line::default());
+            lines.push(Line::styled(
+                format!("— {} —", app.strings().end_of_lesson),
+                app.theme.muted(),
+            ));
+        }
+        lines
+    }
+
+    /// Renders the steps before and after this one at the width last
+    /// drawn, so the next step change finds them ready. Called when the
+    /// app is idle, after a frame is out.
+    pub fn prepare_neighbours(&self, app: &App) {
+        let (Some(set), Some((width, present))) = (app.catalog.find(&self.id), self.last_width.get())
+        else {
+            return;
+        };
+        let steps = set.get(app.lang).steps.len();
+        for step in [self.step + 1, self.step.wrapping_sub(1)] {
+            if step < steps {
+                self.step_lines(step, set, width, app, present);
+            }
+        }
     }
 }
 
