@@ -22,6 +22,7 @@ pub mod view;
 mod callbacks;
 mod executor;
 mod file_io;
+mod flags;
 mod futures;
 mod io_models;
 mod parallel;
@@ -113,6 +114,10 @@ pub struct DemoCtx {
     pub clock: Clock,
     /// Someone is watching in the app (not `--json`, not a quiz run).
     pub interactive: bool,
+    /// The run ends only when it is stopped (the app's step is left,
+    /// `--seconds` runs out), not when the lanes' work is done: a demo's
+    /// server may keep serving after its lanes have measured.
+    pub open_ended: bool,
 }
 
 impl DemoCtx {
@@ -123,6 +128,7 @@ impl DemoCtx {
             cancel: self.cancel.clone(),
             clock: self.clock.clone(),
             interactive: self.interactive,
+            open_ended: self.open_ended,
         }
     }
 }
@@ -199,6 +205,7 @@ static DEMOS: &[&dyn Demo] = &[
     &io_models::DEMO,
     &futures::DEMO,
     &executor::DEMO,
+    &flags::DEMO,
 ];
 
 /// Every demo, in the order `concur demo --list` shows them.
