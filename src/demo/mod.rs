@@ -20,6 +20,7 @@ pub(crate) mod turns;
 pub mod view;
 
 mod callbacks;
+mod charfinder;
 mod executor;
 mod file_io;
 mod flags;
@@ -206,6 +207,7 @@ static DEMOS: &[&dyn Demo] = &[
     &futures::DEMO,
     &executor::DEMO,
     &flags::DEMO,
+    &charfinder::DEMO,
 ];
 
 /// Every demo, in the order `concur demo --list` shows them.
