@@ -312,11 +312,11 @@ fn report_level(lane: &LaneCtx, svc: &Service, level: &Level) {
     );
     let connect = level.connect_ms;
     sink.log(tr!(
-        "{clients} clients (connected in {connect:.0} ms): {threads} threads · {kib:.1} KiB each · p50 {p50:.2} ms · p99 {p99:.1} ms · {slow} waited over 100 ms · {errors} errors",
+        "{clients} clients (connected in {connect:.0} ms): threads {threads} · {kib:.1} KiB each · p50 {p50:.2} ms · p99 {p99:.1} ms · {slow} waited over 100 ms · errors {errors}",
         "{clients} 个客户端（连接用时 {connect:.0} 毫秒）：{threads} 个线程 · 每个 {kib:.1} KiB · p50 {p50:.2} 毫秒 · p99 {p99:.1} 毫秒 · {slow} 个等了 100 毫秒以上 · {errors} 个错误"
     ));
     sink.status(tr!(
-        "{clients} clients · {threads} threads · {kib:.1} KiB each · p99 {p99:.1} ms",
+        "{clients} clients · threads {threads} · {kib:.1} KiB each · p99 {p99:.1} ms",
         "{clients} 个客户端 · {threads} 个线程 · 每个 {kib:.1} KiB · p99 {p99:.1} 毫秒"
     ));
 }
