@@ -48,14 +48,17 @@ impl ConfigStore {
     }
 
     pub fn load(&mut self) -> (Config, Vec<String>) {
+        /// Far more than concur writes into config.toml.
+        const MAX_LEN: u64 = 1 << 20;
         let Some(path) = self.path() else {
             return (Config::default(), vec![]);
         };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return (Config::default(), vec![]);
-            }
+        // A FIFO, a directory or a symlink loop is an error at once, never
+        // a read that blocks start-up.
+        crate::fsutil::sweep_stale_writes(&path);
+        let text = match crate::fsutil::read_state_text(&path, MAX_LEN) {
+            Ok(Some(t)) => t,
+            Ok(None) => return (Config::default(), vec![]),
             Err(e) => {
                 self.writable = false;
                 return (
@@ -125,5 +128,58 @@ mod tests {
             kept.contains("colour = 3"),
             "a broken file is never overwritten"
         );
+    }
+}
+
+#[cfg(test)]
+mod state_file_tests {
+    use super::*;
+
+    #[test]
+    fn a_fifo_as_config_is_an_error_at_once_and_never_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let d = dir.path().to_path_buf();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut store = ConfigStore::in_dir(Some(d));
+            let loaded = store.load();
+            let _ = tx.send((store, loaded));
+        });
+        let (store, (_, warnings)) = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("reading a FIFO as config.toml blocked");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("named pipe"), "{warnings:?}");
+        store.save(&Config::default()).unwrap();
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        assert!(!meta.is_file(), "the FIFO was replaced");
+    }
+
+    #[test]
+    fn a_symlinked_config_is_written_through_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("dotfiles-config.toml");
+        std::fs::write(&target, "").unwrap();
+        let conf = dir.path().join("conf");
+        std::fs::create_dir(&conf).unwrap();
+        std::os::unix::fs::symlink(&target, conf.join(FILE_NAME)).unwrap();
+        let mut store = ConfigStore::in_dir(Some(conf.clone()));
+        let (_, warnings) = store.load();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        store
+            .save(&Config {
+                theme: Some("light".into()),
+            })
+            .unwrap();
+        assert!(
+            std::fs::symlink_metadata(conf.join(FILE_NAME))
+                .unwrap()
+                .is_symlink()
+        );
+        assert!(std::fs::read_to_string(&target).unwrap().contains("light"));
     }
 }

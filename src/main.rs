@@ -324,7 +324,7 @@ fn show_progress(
     // A report only reads: a corrupt file is named, not moved aside.
     let (p, warnings) = store.peek();
     for w in &warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", w.get(lang));
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&p)?);
@@ -459,30 +459,28 @@ fn tui(
     let mut store = progress::default_dir()
         .map(|d| Store::in_dir(&d))
         .unwrap_or_else(Store::none);
-    let (progress, warnings) = store.load();
+    let (progress, mut notices) = store.load();
     let mut settings = ConfigStore::in_dir(config::default_dir());
-    let (cfg, mut notices) = settings.load();
-    notices.extend(warnings);
+    let (cfg, warnings) = settings.load();
+    // Settings and theme files speak in file errors: shown as they are.
+    notices.extend(warnings.into_iter().map(LocalText::same));
     let themes = Registry::new(settings.dir()).choose(Start {
         cli: theme.as_deref(),
         no_color: registry::no_color_env(),
         saved: cfg.theme.as_deref(),
     })?;
-    notices.extend(themes.warnings);
+    notices.extend(themes.warnings.into_iter().map(LocalText::same));
     if !swept.is_empty() {
-        notices.push(format!(
-            "removed {} temp folder(s) a killed concur left behind",
-            swept.len()
+        let n = swept.len();
+        notices.push(concur::tr!(
+            "removed {n} temp folder(s) a killed concur left behind",
+            "删除了 {n} 个被强行结束的 concur 留下的临时文件夹"
         ));
     }
     let mut app = App::new(catalog, lang, themes.current, progress);
     app.themes = themes.cycle;
     app.present = present;
-    app.notices.extend(
-        notices
-            .into_iter()
-            .map(|n| Notice::Text(LocalText::same(n))),
-    );
+    app.notices.extend(notices.into_iter().map(Notice::Text));
     let initial = match &lesson {
         Some(id) => app.open_lesson(id).with_context(|| {
             let ids: Vec<&str> = app.catalog.lessons.iter().map(|l| l.id.as_str()).collect();

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::fsutil::{
     aside_path, line_at, read_state_file, sweep_stale_writes, write_atomic, write_target,
 };
+use crate::i18n::LocalText;
+use crate::tr;
 
 pub const FILE_NAME: &str = "progress.json";
 const VERSION: u32 = 1;
@@ -176,6 +178,13 @@ impl Progress {
     }
 }
 
+fn no_data_dir() -> LocalText {
+    tr!(
+        "no data directory: progress is not saved",
+        "没有数据目录：进度不会被保存"
+    )
+}
+
 /// Where progress lives, and whether it may be written.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -208,25 +217,22 @@ impl Store {
     /// a file that cannot be read at all (a FIFO, a directory, a symlink
     /// loop, no permission) turns saving off for this session. Temp files a
     /// killed run left beside the file are removed first.
-    pub fn load(&mut self) -> (Progress, Vec<String>) {
+    pub fn load(&mut self) -> (Progress, Vec<LocalText>) {
         let Some(path) = self.path.clone() else {
-            return (
-                Progress::default(),
-                vec!["no data directory: progress is not saved".into()],
-            );
+            return (Progress::default(), vec![no_data_dir()]);
         };
         let mut warnings = Vec::new();
         let swept = sweep_stale_writes(&path);
         if !swept.is_empty() {
-            warnings.push(format!(
-                "removed {} temp file{} left by a save that was cut short: {}",
-                swept.len(),
-                if swept.len() == 1 { "" } else { "s" },
-                swept
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            let n = swept.len();
+            let files = swept
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            warnings.push(tr!(
+                "removed {n} temp file(s) left by a save that was cut short: {files}",
+                "删除了 {n} 个被中断的保存留下的临时文件：{files}"
             ));
         }
         let progress = match read(&path) {
@@ -235,9 +241,10 @@ impl Store {
             Read::Unreadable(e) => {
                 // Keep away from it for this session.
                 self.path = None;
-                warnings.push(format!(
-                    "cannot read {}: {e}; progress will not be saved this time",
-                    path.display()
+                let path = path.display();
+                warnings.push(tr!(
+                    "cannot read {path}: {e}; progress will not be saved this time",
+                    "无法读取 {path}：{e}；这次不会保存进度"
                 ));
                 Progress::default()
             }
@@ -249,17 +256,20 @@ impl Store {
                     let aside = aside_path(&target, "corrupt");
                     std::fs::rename(&target, &aside).map(|()| aside)
                 });
+                let at = path.display();
                 match moved {
-                    Ok(aside) => warnings.push(format!(
-                        "{}:{line}: progress file is corrupt ({why}); moved it to {} and started afresh",
-                        path.display(),
-                        aside.display()
-                    )),
+                    Ok(aside) => {
+                        let aside = aside.display();
+                        warnings.push(tr!(
+                            "{at}:{line}: progress file is corrupt ({why}); moved it to {aside} and started afresh",
+                            "{at}:{line}：进度文件已损坏（{why}）；已把它移到 {aside}，从头开始"
+                        ))
+                    }
                     Err(re) => {
                         self.path = None;
-                        warnings.push(format!(
-                            "{}:{line}: progress file is corrupt ({why}) and could not be moved aside ({re}); it is left untouched and progress is not saved",
-                            path.display()
+                        warnings.push(tr!(
+                            "{at}:{line}: progress file is corrupt ({why}) and could not be moved aside ({re}); it is left untouched and progress is not saved",
+                            "{at}:{line}：进度文件已损坏（{why}），也无法移开（{re}）；它保持原样，这次不保存进度"
                         ));
                     }
                 }
@@ -271,25 +281,23 @@ impl Store {
 
     /// Reads progress with no side effects, for a report: a corrupt file is
     /// only said to be corrupt, never moved, and nothing is swept.
-    pub fn peek(&self) -> (Progress, Vec<String>) {
+    pub fn peek(&self) -> (Progress, Vec<LocalText>) {
         let Some(path) = &self.path else {
-            return (
-                Progress::default(),
-                vec!["no data directory: progress is not saved".into()],
-            );
+            return (Progress::default(), vec![no_data_dir()]);
         };
+        let at = path.display();
         match read(path) {
             Read::Missing => (Progress::default(), vec![]),
             Read::Good(p) => (p, vec![]),
             Read::Unreadable(e) => (
                 Progress::default(),
-                vec![format!("cannot read {}: {e}", path.display())],
+                vec![tr!("cannot read {at}: {e}", "无法读取 {at}：{e}")],
             ),
             Read::Corrupt { line, why } => (
                 Progress::default(),
-                vec![format!(
-                    "{}:{line}: progress file is corrupt ({why}); the app will move it aside and start afresh when it next starts",
-                    path.display()
+                vec![tr!(
+                    "{at}:{line}: progress file is corrupt ({why}); the app will move it aside and start afresh when it next starts",
+                    "{at}:{line}：进度文件已损坏（{why}）；应用下次启动时会把它移开，从头开始"
                 )],
             ),
         }
@@ -406,7 +414,7 @@ mod tests {
         let (p, warnings) = store.load();
         assert_eq!(p, Progress::default());
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].contains("corrupt"), "{warnings:?}");
+        assert!(warnings[0].en.contains("corrupt"), "{warnings:?}");
         let aside: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -453,13 +461,13 @@ mod tests {
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         let w = &warnings[0];
         assert!(
-            w.starts_with(&format!(
+            w.en.starts_with(&format!(
                 "{}:3: progress file is corrupt (not UTF-8",
                 path.display()
             )),
-            "{w}"
+            "{w:?}"
         );
-        assert!(w.contains("started afresh"), "{w}");
+        assert!(w.en.contains("started afresh"), "{w:?}");
         let aside = aside_of(dir.path());
         assert_eq!(aside.len(), 1);
         assert_eq!(std::fs::read(&aside[0]).unwrap(), bytes);
@@ -489,14 +497,17 @@ mod tests {
             .expect("reading a FIFO as progress blocked");
         assert_eq!(p, Progress::default());
         assert_eq!(
-            warnings,
+            warnings.iter().map(|w| w.en.clone()).collect::<Vec<_>>(),
             [format!(
                 "cannot read {}: it is a named pipe (FIFO), not a regular file; progress will not be saved this time",
                 path.display()
             )]
         );
         assert_eq!(peek_warnings.len(), 1);
-        assert!(peek_warnings[0].contains("named pipe"), "{peek_warnings:?}");
+        assert!(
+            peek_warnings[0].en.contains("named pipe"),
+            "{peek_warnings:?}"
+        );
         assert_eq!(store.path(), None, "saving is off for the session");
         store.save(&viewed("x")).unwrap();
         let still = std::fs::symlink_metadata(&path).unwrap();
@@ -543,7 +554,7 @@ mod tests {
         std::fs::write(&target, "{ not json").unwrap();
         let mut store = Store::in_dir(&data);
         let (_, warnings) = store.load();
-        assert!(warnings[0].contains("corrupt"), "{warnings:?}");
+        assert!(warnings[0].en.contains("corrupt"), "{warnings:?}");
         assert_eq!(aside_of(&dotfiles).len(), 1);
         assert!(
             std::fs::symlink_metadata(&link)
@@ -580,7 +591,7 @@ mod tests {
         let mut store = Store::in_dir(dir.path());
         let (_, warnings) = store.load();
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].contains("symlink loop"), "{warnings:?}");
+        assert!(warnings[0].en.contains("symlink loop"), "{warnings:?}");
         store.save(&viewed("x")).unwrap();
         assert!(Store::in_dir(dir.path()).save(&viewed("x")).is_err());
         assert!(
@@ -605,7 +616,9 @@ mod tests {
         assert_eq!(p, Progress::default());
         assert_eq!(warnings.len(), 1);
         assert!(
-            warnings[0].starts_with(&format!("{}:1: progress file is corrupt", path.display())),
+            warnings[0]
+                .en
+                .starts_with(&format!("{}:1: progress file is corrupt", path.display())),
             "{warnings:?}"
         );
         assert_eq!(names(dir.path()), before);
@@ -627,7 +640,9 @@ mod tests {
         let (_, warnings) = Store::in_dir(dir.path()).load();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(
-            warnings[0].starts_with("removed 2 temp files left by a save that was cut short"),
+            warnings[0]
+                .en
+                .starts_with("removed 2 temp file(s) left by a save that was cut short"),
             "{warnings:?}"
         );
         assert!(names(dir.path()).is_empty());

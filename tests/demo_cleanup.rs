@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use concur::demo::{self, DemoRun, Params, sink};
+use concur::demo::{self, DemoRun, Params, Watched, channels};
 
 fn demo_threads() -> Vec<String> {
     std::fs::read_dir("/proc/self/task")
@@ -44,30 +44,65 @@ fn temp_entries() -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
+/// Parameters per demo: small enough that each step a lane takes between
+/// two looks at its cancel flag is short (so "stops within 3 s" measures
+/// cancellation, not an fsync of hundreds of MiB), yet long enough that
+/// the run is still going when it is stopped.
+const PARAMS: &[(&str, &[(&str, &str)])] = &[
+    ("spinner", &[]),
+    ("parallel", &[("chunk_ms", "50")]),
+    ("file-io", &[("file_mb", "8"), ("files", "20")]),
+    ("callbacks", &[]),
+    ("io-models", &[("clients", "4"), ("requests", "40")]),
+    ("futures", &[]),
+    ("executor", &[("step_ms", "200")]),
+];
+
 #[test]
 fn every_demo_stops_mid_run_and_leaves_nothing_behind() {
     assert!(cfg!(target_os = "linux") || demo_threads().is_empty());
-    for d in demo::all() {
-        let id = d.info().id;
+    let ids: BTreeSet<&str> = demo::all().iter().map(|d| d.info().id).collect();
+    let listed: BTreeSet<&str> = PARAMS.iter().map(|(id, _)| *id).collect();
+    assert_eq!(
+        listed, ids,
+        "give every demo (and only those) a row in PARAMS"
+    );
+    for (id, params) in PARAMS {
+        let d = demo::find(id).unwrap();
+        let info = d.info();
+        let params = params.iter().fold(Params::new(), |p, (k, v)| {
+            assert!(
+                d.params().iter().any(|x| x.name == *k),
+                "{id} has no parameter `{k}`"
+            );
+            p.with(k, v)
+        });
+        d.check(&params)
+            .unwrap_or_else(|e| panic!("{id}: bad test parameters: {e}"));
         let fds_before = open_fds();
         let temp_before = temp_entries();
-        let (senders, stream) = sink::channels();
-        let run = DemoRun::start(*d, Params::new(), 1.0, senders);
-        // Let it get going: wait for some events, or 2 s at most.
-        let deadline = Instant::now() + Duration::from_secs(2);
-        let mut seen = 0;
-        while seen < 20 && Instant::now() < deadline {
-            if stream
-                .events
-                .recv_timeout(Duration::from_millis(50))
-                .is_ok()
-            {
-                seen += 1;
-            }
+        let (senders, stream) = channels();
+        // As the app runs it: watched, so a demo stepped by hand starts
+        // paused; press play (`.`) at once, so it runs at `step_ms` a step.
+        let run = DemoRun::start(d, &params, 1.0, senders, Watched::InApp)
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        if info.starts_paused {
+            run.clock().set_paused(false);
         }
+        // Let it get going: its first event, then a little longer.
+        stream
+            .events
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap_or_else(|e| panic!("{id}: no event in 5 s: {e}"));
+        std::thread::sleep(Duration::from_millis(300));
         assert!(
             !demo_threads().is_empty(),
             "{id}: lanes run on named threads"
+        );
+        let ended = stream.lifecycle.try_iter().count();
+        assert!(
+            ended < info.lanes.len(),
+            "{id}: every lane had ended before the stop; nothing was stopped mid-run"
         );
         let stop = Instant::now();
         assert!(

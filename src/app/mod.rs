@@ -11,6 +11,10 @@
 //!   screen or stopping a view is all it takes to stop a demo.
 
 pub mod demo_controls;
+#[cfg(test)]
+mod flow_tests;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod help;
 pub mod home;
 pub mod keys;
@@ -210,6 +214,8 @@ pub struct App {
     pub flash: Option<LocalText>,
     /// The terminal's size, so keys do nothing while "too small" shows.
     pub size: (u16, u16),
+    /// Quiz attempts left half done (by lesson id): `t` resumes them.
+    attempts: std::collections::HashMap<String, Box<QuizState>>,
 }
 
 impl App {
@@ -228,6 +234,7 @@ impl App {
             clock_override: None,
             flash: None,
             size: (u16::MAX, u16::MAX),
+            attempts: Default::default(),
         };
         app.screen = Screen::Home(HomeState::at(app.next_unfinished()));
         app
@@ -352,11 +359,16 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Effect {
-        if self.blank {
-            self.blank = false;
-            return Effect::redraw();
-        }
         let action = keys::action_for(&key, self.screen.context());
+        if self.blank {
+            // Any key brings the screen back; q still quits.
+            self.blank = false;
+            return if action == Some(Action::Quit) {
+                self.apply_quit()
+            } else {
+                Effect::redraw()
+            };
+        }
         if self.too_small() {
             // Nothing on screen to act on: only quitting works.
             return match action {
@@ -422,17 +434,19 @@ impl App {
     /// Performs a screen's transition: the only place screens change and
     /// the only place the step the student is on is recorded.
     pub fn apply(&mut self, t: Transition) -> Effect {
+        let kept = self.keep_attempt(&t);
         let mut effect = match t {
             Transition::Stay(e) => e,
             Transition::OpenLesson { id, step } => self.enter_lesson(&id, step),
             Transition::OpenQuiz => self.enter_quiz(),
             Transition::Home => {
-                let selected = self
+                if let Some(selected) = self
                     .screen
                     .lesson_id()
                     .and_then(|id| self.catalog.index_of(id))
-                    .unwrap_or(0);
-                self.screen = Screen::Home(HomeState::at(selected));
+                {
+                    self.screen = Screen::Home(HomeState::at(selected));
+                }
                 Effect::redraw()
             }
             Transition::RecordQuiz(done, e) => {
@@ -451,7 +465,40 @@ impl App {
         if self.record_step() {
             effect.save_progress = true;
         }
+        if kept {
+            effect.flash = Some(LocalText::from(crate::i18n::Text::new(
+                "your answers are kept: t resumes the quiz",
+                "答案已保留：按 t 继续测验",
+            )));
+        }
         effect
+    }
+
+    /// Leaving a quiz with answers given keeps the attempt, so nothing is
+    /// thrown away by Esc; whether one was kept.
+    fn keep_attempt(&mut self, t: &Transition) -> bool {
+        if !matches!(t, Transition::OpenLesson { .. } | Transition::Home) {
+            return false;
+        }
+        let Screen::Quiz(q) = &mut self.screen else {
+            return false;
+        };
+        if q.answered() == 0 || q.phase == quiz::Phase::Summary {
+            return false;
+        }
+        // A predict run in flight stops with the screen; its question is
+        // asked again on return.
+        if q.phase == quiz::Phase::Running {
+            q.phase = quiz::Phase::Answering;
+            q.demo = None;
+        }
+        let at = self.catalog.index_of(&q.lesson).unwrap_or(0);
+        let placeholder = Screen::Home(HomeState::at(at));
+        let Screen::Quiz(q) = std::mem::replace(&mut self.screen, placeholder) else {
+            return false;
+        };
+        self.attempts.insert(q.lesson.clone(), q);
+        true
     }
 
     /// Writes the lesson step on screen into the progress record; whether
@@ -495,8 +542,14 @@ impl App {
         let Some(quiz) = set.quiz(self.lang).filter(|q| !q.questions.is_empty()) else {
             return Effect::none();
         };
-        let state = QuizState::new(&l.id, l.step, quiz);
-        self.screen = Screen::Quiz(Box::new(state));
+        let state = match self.attempts.remove(&l.id) {
+            Some(mut kept) => {
+                kept.return_step = l.step;
+                kept
+            }
+            None => Box::new(QuizState::new(&l.id, l.step, quiz)),
+        };
+        self.screen = Screen::Quiz(state);
         Effect::redraw()
     }
 

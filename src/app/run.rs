@@ -26,6 +26,8 @@ const STOP_WAIT: Duration = Duration::from_secs(5);
 const TICK: Duration = Duration::from_secs(1);
 /// How long to wait for a message when nothing needs drawing.
 const IDLE_WAIT: Duration = Duration::from_secs(3600);
+/// `CONCUR_TEST_PANIC=running` panics this long into a demo (mid-work).
+const PANIC_AFTER: Duration = Duration::from_secs(2);
 
 /// Why the loop ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +51,8 @@ enum Control {
 struct Runtime {
     term: Tui,
     demo: Option<DemoRun>,
+    /// When the running demo started (for the panic test hook).
+    demo_since: Option<Instant>,
     writer: ProgressWriter,
     settings: ConfigStore,
     senders: Senders,
@@ -97,6 +101,7 @@ impl Runtime {
                     Ok(run) => {
                         app.demo_started(run.run, scale, run.clock().is_paused());
                         self.demo = Some(run);
+                        self.demo_since = Some(Instant::now());
                     }
                     Err(e) => app.demo_refused(e.to_string()),
                 }
@@ -205,6 +210,7 @@ pub fn run(
     let mut rt = Runtime {
         term,
         demo: None,
+        demo_since: None,
         writer,
         settings,
         senders,
@@ -212,7 +218,10 @@ pub fn run(
         urgent: true,
         last_draw: Instant::now() - FRAME_INTERVAL,
     };
-    let test_panic = std::env::var_os("CONCUR_TEST_PANIC").is_some();
+    // A test hook: `1` panics after the first frame, `running` two seconds
+    // into a demo, `input` in the input thread (the e2e tests check that
+    // each ends cleanly).
+    let test_panic = std::env::var("CONCUR_TEST_PANIC").ok();
     let mut pending = vec![initial];
     let mut exit = None;
     while exit.is_none() {
@@ -226,8 +235,12 @@ pub fn run(
         }
         rt.reconcile(&mut app);
         rt.draw_if_due(&app)?;
-        if test_panic {
-            panic!("CONCUR_TEST_PANIC: panicking after the first frame, as asked");
+        match test_panic.as_deref() {
+            Some("running") if rt.demo_since.is_some_and(|t| t.elapsed() > PANIC_AFTER) => {
+                panic!("CONCUR_TEST_PANIC: panicking while a demo runs, as asked")
+            }
+            Some("1") => panic!("CONCUR_TEST_PANIC: panicking after the first frame, as asked"),
+            _ => {}
         }
         let (msgs, fatal) = next_batch(&rx, &stream, rt.timeout(&app));
         if let Some(why) = fatal {
@@ -319,7 +332,12 @@ fn spawn_helper(name: &str, tx: Sender<Control>, body: impl FnOnce() + Send + 's
 /// last one seen: a resize that arrives together with a key is never lost.
 fn input_loop(tx: Sender<Control>) {
     let mut size = crossterm::terminal::size().ok();
+    // A test hook: the input thread dies at the first key.
+    let die = std::env::var("CONCUR_TEST_PANIC").is_ok_and(|v| v == "input");
     while let Ok(ev) = event::read() {
+        if die && matches!(ev, Event::Key(_)) {
+            panic!("CONCUR_TEST_PANIC: the input thread panics, as asked");
+        }
         let msg = match ev {
             Event::Key(k) if k.is_press() || k.is_repeat() => Some(Msg::Key(k)),
             Event::Mouse(m) => Some(Msg::Mouse(m)),

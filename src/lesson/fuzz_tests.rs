@@ -466,7 +466,7 @@ fn progress_holds(bytes: &[u8]) {
             "a good file was changed"
         );
     } else {
-        assert!(warnings[0].contains("corrupt"), "{warnings:?}");
+        assert!(warnings[0].en.contains("corrupt"), "{warnings:?}");
         assert!(!path.exists(), "a corrupt file stayed in place");
         assert_eq!(loaded, Progress::default());
     }

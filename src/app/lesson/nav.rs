@@ -80,6 +80,7 @@ fn go_to_key(typed: &mut String, key: &KeyEvent, steps: usize) -> Outcome {
             Outcome::Stay
         }
         KeyCode::Enter => jump(typed.parse().unwrap_or(0), steps),
+        KeyCode::Char('q') => Outcome::PassOn,
         _ => Outcome::Close,
     }
 }

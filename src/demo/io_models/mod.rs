@@ -14,7 +14,7 @@ use std::thread::JoinHandle;
 use super::lane::{LaneResult, spawn_lane, thread_name};
 use super::turns::{HandOver, Turn};
 use super::{
-    Cancelled, DemoCtx, DemoDef, DemoInfo, LaneCtx, LaneInfo, MetricInfo, Unit, column, metric,
+    DemoCtx, DemoDef, DemoInfo, LaneCtx, LaneError, LaneInfo, MetricInfo, Unit, column, metric,
 };
 use crate::i18n::{LocalText, Text};
 use crate::tr;
@@ -155,8 +155,8 @@ fn with_clients(
     udp: bool,
     load: Load,
     lane: &LaneCtx,
-    server: impl FnOnce() -> Result<(), Cancelled>,
-) -> Result<u64, Cancelled> {
+    server: impl FnOnce() -> LaneResult,
+) -> Result<u64, LaneError> {
     let gone = Arc::new(AtomicBool::new(false));
     let clients: Vec<_> = (0..load.clients)
         .map(|c| {
@@ -216,25 +216,12 @@ fn model_lane(lane: LaneCtx, model: Model, load: Load) -> LaneResult {
                 }
                 lane.sink.flag("available", true);
             }
-            let mut refused = None;
-            let sum = with_clients(addr, false, load, &lane, || match model {
+            with_clients(addr, false, load, &lane, || match model {
                 Model::Blocking => servers::blocking(listener, load, &lane, c, t),
                 Model::Nonblocking => servers::nonblocking(listener, load, &lane, c, t),
                 Model::Epoll => servers::epoll(listener, load, &lane, c, t),
-                _ => match servers::io_uring(listener, load, &lane, c, t)? {
-                    Ok(()) => Ok(()),
-                    Err(e) => {
-                        refused = Some(e);
-                        Ok(())
-                    }
-                },
-            })?;
-            if let Some(e) = refused {
-                lane.sink.log(LocalText::same(e.clone()));
-                lane.sink
-                    .status(tr!("io_uring failed: {e}", "io_uring 失败：{e}"));
-            }
-            sum
+                _ => servers::io_uring(listener, load, &lane, c, t),
+            })?
         }
     };
     let ok = checksum == expected(load.clients, load.requests);

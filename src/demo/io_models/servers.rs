@@ -2,13 +2,22 @@
 
 use std::collections::HashMap;
 use std::net::{TcpListener, UdpSocket};
-use std::os::fd::{AsRawFd, IntoRawFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
-use super::sys::{Counters, Sys, Tracer, close, set_nonblocking, thread_cpu};
+use super::sys::{Counters, Sys, Tracer, set_nonblocking, thread_cpu};
 use super::workload::{Load, MSG, reply};
-use crate::demo::lane::thread_name;
-use crate::demo::{Cancelled, LaneCtx};
+use crate::demo::lane::{LaneResult, thread_name};
+use crate::demo::{ErrorReport, LaneCtx, LaneError};
+
+/// How long a server waits in one call before it looks at the stop signal.
+const STOP_CHECK: Duration = Duration::from_millis(100);
+
+fn failed(what: &str, e: &std::io::Error) -> LaneError {
+    let mut report = ErrorReport::from_error(e);
+    report.message = format!("{what}: {}", report.message);
+    LaneError::Failed(report)
+}
 
 /// Requests that have arrived but are not yet answered, per connection.
 #[derive(Default)]
@@ -29,24 +38,23 @@ fn finish_thread(c: &Counters) {
     c.add(&c.cpu_ns, thread_cpu().as_nanos() as u64);
 }
 
-fn serve_blocking_conn(sys: &Sys<'_>, fd: RawFd) {
+fn serve_blocking_conn(sys: &Sys<'_>, conn: OwnedFd) {
+    let fd = conn.as_raw_fd();
     let mut buf = [0u8; 1024];
     let mut pending = Pending::default();
     loop {
         let n = sys.read(fd, &mut buf);
         sys.c.add(&sys.c.wakeups, 1);
         if n <= 0 {
-            break;
+            return;
         }
         for r in pending.take(&buf[..n as usize]) {
             if !sys.write_all(fd, &r) {
-                close(fd);
                 return;
             }
             sys.c.add(&sys.c.requests, 1);
         }
     }
-    close(fd);
 }
 
 /// One thread per connection, every call blocking.
@@ -56,9 +64,9 @@ pub fn blocking(
     lane: &LaneCtx,
     c: &Counters,
     t: &Tracer,
-) -> Result<(), Cancelled> {
+) -> LaneResult {
     // Accept waits at most this long, so a stop is noticed.
-    let _ = socket_timeout(listener.as_raw_fd(), Duration::from_millis(100));
+    let _ = socket_timeout(listener.as_raw_fd(), STOP_CHECK);
     let lfd = listener.as_raw_fd();
     let sys = Sys::new(c, t, lane);
     c.add(&c.threads, 1);
@@ -66,11 +74,11 @@ pub fn blocking(
         let mut accepted = 0;
         while accepted < load.clients {
             lane.cancel.check()?;
-            let fd = sys.accept(lfd);
+            let accept = sys.accept(lfd);
             c.add(&c.wakeups, 1);
-            if fd < 0 {
+            let Some(conn) = accept else {
                 continue;
-            }
+            };
             accepted += 1;
             c.add(&c.threads, 1);
             let lane2 = lane.clone();
@@ -78,10 +86,10 @@ pub fn blocking(
                 .name(thread_name("io-models", &format!("conn-{accepted}")))
                 .spawn_scoped(scope, move || {
                     let sys = Sys::new(c, t, &lane2);
-                    serve_blocking_conn(&sys, fd);
+                    serve_blocking_conn(&sys, conn);
                     finish_thread(c);
                 })
-                .map_err(|_| Cancelled)?;
+                .map_err(|e| failed("starting a connection's thread", &e))?;
         }
         Ok(())
     });
@@ -113,31 +121,31 @@ pub fn nonblocking(
     lane: &LaneCtx,
     c: &Counters,
     t: &Tracer,
-) -> Result<(), Cancelled> {
+) -> LaneResult {
     let lfd = listener.as_raw_fd();
     set_nonblocking(lfd);
     let sys = Sys::new(c, t, lane);
     c.add(&c.threads, 1);
-    let mut conns: Vec<(RawFd, Pending)> = Vec::new();
+    let mut conns: Vec<(OwnedFd, Pending)> = Vec::new();
     let mut accepted = 0;
     let mut buf = [0u8; 1024];
     let result = loop {
         if let Err(e) = lane.cancel.check() {
-            break Err(e);
+            break Err(e.into());
         }
         if accepted < load.clients {
-            let fd = sys.accept(lfd);
-            if fd >= 0 {
-                set_nonblocking(fd);
-                conns.push((fd, Pending::default()));
+            if let Some(conn) = sys.accept(lfd) {
+                set_nonblocking(conn.as_raw_fd());
+                conns.push((conn, Pending::default()));
                 accepted += 1;
             }
         } else if conns.is_empty() {
             break Ok(());
         }
         let mut closed = Vec::new();
-        for (i, (fd, pending)) in conns.iter_mut().enumerate() {
-            let n = sys.read(*fd, &mut buf);
+        for (i, (conn, pending)) in conns.iter_mut().enumerate() {
+            let fd = conn.as_raw_fd();
+            let n = sys.read(fd, &mut buf);
             if n == 0
                 || (n < 0
                     && std::io::Error::last_os_error().kind() != std::io::ErrorKind::WouldBlock)
@@ -147,18 +155,16 @@ pub fn nonblocking(
             }
             if n > 0 {
                 for r in pending.take(&buf[..n as usize]) {
-                    sys.write_all(*fd, &r);
+                    sys.write_all(fd, &r);
                     c.add(&c.requests, 1);
                 }
             }
         }
         for i in closed.into_iter().rev() {
-            close(conns.remove(i).0);
+            conns.remove(i);
         }
     };
-    for (fd, _) in conns {
-        close(fd);
-    }
+    drop(conns);
     finish_thread(c);
     result
 }
@@ -170,13 +176,19 @@ pub fn epoll(
     lane: &LaneCtx,
     c: &Counters,
     t: &Tracer,
-) -> Result<(), Cancelled> {
+) -> LaneResult {
     let lfd = listener.as_raw_fd();
     set_nonblocking(lfd);
     let sys = Sys::new(c, t, lane);
     c.add(&c.threads, 1);
-    // SAFETY: plain epoll calls on descriptors we own; ep is closed below.
-    let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    // SAFETY: epoll_create1 has no memory effects.
+    let raw = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    if raw < 0 {
+        return Err(failed("epoll_create1", &std::io::Error::last_os_error()));
+    }
+    // SAFETY: a new descriptor nobody else owns; closed when dropped.
+    let epoll = unsafe { OwnedFd::from_raw_fd(raw) };
+    let ep = epoll.as_raw_fd();
     let add = |fd: RawFd| {
         let mut ev = libc::epoll_event {
             events: libc::EPOLLIN as u32,
@@ -187,26 +199,26 @@ pub fn epoll(
         sys.record(&format!("epoll_ctl(ADD, {fd})"), r as isize, 0);
     };
     add(lfd);
-    let mut conns: HashMap<RawFd, Pending> = HashMap::new();
+    let mut conns: HashMap<RawFd, (OwnedFd, Pending)> = HashMap::new();
     let mut accepted = 0;
     let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 64];
     let mut buf = [0u8; 1024];
     let result = loop {
         if let Err(e) = lane.cancel.check() {
-            break Err(e);
+            break Err(e.into());
         }
         if accepted == load.clients && conns.is_empty() {
             break Ok(());
         }
-        let n = sys.epoll_wait(ep, &mut events, 100);
+        let n = sys.epoll_wait(ep, &mut events, STOP_CHECK.as_millis() as i32);
         for ev in events.iter().take(n.max(0) as usize) {
             let fd = ev.u64 as RawFd;
             if fd == lfd {
-                let conn = sys.accept(lfd);
-                if conn >= 0 {
-                    set_nonblocking(conn);
-                    add(conn);
-                    conns.insert(conn, Pending::default());
+                if let Some(conn) = sys.accept(lfd) {
+                    let cfd = conn.as_raw_fd();
+                    set_nonblocking(cfd);
+                    add(cfd);
+                    conns.insert(cfd, (conn, Pending::default()));
                     accepted += 1;
                 }
                 continue;
@@ -216,12 +228,12 @@ pub fn epoll(
                 if n == 0
                     || std::io::Error::last_os_error().kind() != std::io::ErrorKind::WouldBlock
                 {
+                    // Dropping it closes it (and takes it out of epoll).
                     conns.remove(&fd);
-                    close(fd);
                 }
                 continue;
             }
-            if let Some(p) = conns.get_mut(&fd) {
+            if let Some((_, p)) = conns.get_mut(&fd) {
                 for r in p.take(&buf[..n as usize]) {
                     sys.write_all(fd, &r);
                     c.add(&c.requests, 1);
@@ -229,33 +241,23 @@ pub fn epoll(
             }
         }
     };
-    for fd in conns.into_keys() {
-        close(fd);
-    }
-    close(ep);
+    drop(conns);
+    drop(epoll);
     finish_thread(c);
     result
 }
 
 /// SIGIO tells the thread when datagrams have arrived (a pipe written by the
 /// signal handler wakes it); it then reads until EAGAIN.
-pub fn signal(
-    sock: UdpSocket,
-    load: Load,
-    lane: &LaneCtx,
-    c: &Counters,
-    t: &Tracer,
-) -> Result<(), Cancelled> {
+pub fn signal(sock: UdpSocket, load: Load, lane: &LaneCtx, c: &Counters, t: &Tracer) -> LaneResult {
     let fd = sock.as_raw_fd();
     let sys = Sys::new(c, t, lane);
     c.add(&c.threads, 1);
-    let Ok((mut wake_rx, wake_tx)) = std::os::unix::net::UnixStream::pair() else {
-        return Err(Cancelled);
-    };
-    let _ = wake_rx.set_read_timeout(Some(Duration::from_millis(100)));
-    let Ok(id) = signal_hook::low_level::pipe::register(libc::SIGIO, wake_tx) else {
-        return Err(Cancelled);
-    };
+    let (mut wake_rx, wake_tx) = std::os::unix::net::UnixStream::pair()
+        .map_err(|e| failed("socketpair for the SIGIO handler", &e))?;
+    let _ = wake_rx.set_read_timeout(Some(STOP_CHECK));
+    let id = signal_hook::low_level::pipe::register(libc::SIGIO, wake_tx)
+        .map_err(|e| failed("registering a SIGIO handler", &e))?;
     set_nonblocking(fd);
     // SAFETY: fcntl on our socket: deliver SIGIO to this process.
     unsafe {
@@ -271,7 +273,7 @@ pub fn signal(
     let mut wake = [0u8; 64];
     let result = loop {
         if let Err(e) = lane.cancel.check() {
-            break Err(e);
+            break Err(e.into());
         }
         if seen.len() >= total {
             break Ok(());
@@ -312,7 +314,7 @@ pub fn signal(
 
 /// One io_uring connection: buffers that must live until their completions.
 struct UringConn {
-    fd: RawFd,
+    fd: OwnedFd,
     buf: Box<[u8; 512]>,
     pending: Pending,
     out: Option<Box<[u8]>>,
@@ -325,13 +327,10 @@ pub fn io_uring(
     lane: &LaneCtx,
     c: &Counters,
     t: &Tracer,
-) -> Result<Result<(), String>, Cancelled> {
+) -> LaneResult {
     use io_uring::{IoUring, opcode, types};
     let sys = Sys::new(c, t, lane);
-    let mut ring = match IoUring::new(64) {
-        Ok(r) => r,
-        Err(e) => return Ok(Err(format!("io_uring_setup: {e}"))),
-    };
+    let mut ring = IoUring::new(64).map_err(|e| failed("io_uring_setup", &e))?;
     c.add(&c.threads, 1);
     let lfd = listener.as_raw_fd();
     const ACCEPT: u64 = u64::MAX;
@@ -355,13 +354,13 @@ pub fn io_uring(
             .user_data(ACCEPT),
         "accept".into(),
     );
-    let ts = types::Timespec::new().nsec(100_000_000);
+    let ts = types::Timespec::new().nsec(STOP_CHECK.as_nanos() as u32);
     let result = loop {
         if let Err(e) = lane.cancel.check() {
-            break Err(e);
+            break Err(e.into());
         }
         if accepted == load.clients && open == 0 {
-            break Ok(Ok(()));
+            break Ok(());
         }
         let args = types::SubmitArgs::new().timespec(&ts);
         let r = ring.submitter().submit_with_args(1, &args);
@@ -373,7 +372,7 @@ pub fn io_uring(
                 if e.raw_os_error() == Some(libc::ETIME) || e.raw_os_error() == Some(libc::EINTR) {
                     continue;
                 }
-                break Ok(Err(format!("io_uring_enter: {e}")));
+                break Err(failed("io_uring_enter", &e));
             }
         };
         sys.record("io_uring_enter(wait 1)", r, 0);
@@ -395,7 +394,9 @@ pub fn io_uring(
                     bufs.insert(
                         next_id,
                         UringConn {
-                            fd: res,
+                            // SAFETY: the accept completion hands us a new
+                            // descriptor nobody else owns.
+                            fd: unsafe { OwnedFd::from_raw_fd(res) },
                             buf,
                             pending: Pending::default(),
                             out: None,
@@ -422,7 +423,7 @@ pub fn io_uring(
             let Some(entry) = bufs.get_mut(&id) else {
                 continue;
             };
-            let fd = entry.fd;
+            let fd = entry.fd.as_raw_fd();
             if is_send {
                 // The reply went out: wait for the next request.
                 entry.out = None;
@@ -434,7 +435,6 @@ pub fn io_uring(
             }
             if res <= 0 {
                 bufs.remove(&id);
-                close(fd);
                 open -= 1;
                 continue;
             }
@@ -457,13 +457,11 @@ pub fn io_uring(
             submit(&mut ring, send, format!("send({fd})"));
         }
     };
-    // Dropping the ring cancels whatever is still in flight; then close.
+    // Dropping the ring cancels whatever is still in flight; then the
+    // connections and the listener close as they drop.
     drop(ring);
-    for conn in bufs.into_values() {
-        close(conn.fd);
-    }
-    let _ = listener.into_raw_fd();
-    close(lfd);
+    drop(bufs);
+    drop(listener);
     finish_thread(c);
     result
 }

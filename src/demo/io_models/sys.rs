@@ -1,7 +1,7 @@
 //! The system calls the servers make, through wrappers that count them,
 //! count the ones that found nothing to do, and trace them for the log.
 
-use std::os::fd::RawFd;
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -165,8 +165,9 @@ impl<'a> Sys<'a> {
         true
     }
 
-    pub fn accept(&self, fd: RawFd) -> RawFd {
-        // SAFETY: null address pointers are allowed; the new fd is owned by the caller.
+    /// A new connection, owned: it is closed when dropped.
+    pub fn accept(&self, fd: RawFd) -> Option<OwnedFd> {
+        // SAFETY: null address pointers are allowed; the new fd is ours.
         let r = unsafe {
             libc::accept4(
                 fd,
@@ -180,7 +181,8 @@ impl<'a> Sys<'a> {
             r as isize,
             if r < 0 { errno() } else { 0 },
         );
-        r
+        // SAFETY: accept4 returned a new descriptor nobody else owns.
+        (r >= 0).then(|| unsafe { OwnedFd::from_raw_fd(r) })
     }
 
     pub fn epoll_wait(
@@ -259,9 +261,4 @@ pub fn set_nonblocking(fd: RawFd) {
         let fl = libc::fcntl(fd, libc::F_GETFL);
         libc::fcntl(fd, libc::F_SETFL, fl | libc::O_NONBLOCK);
     }
-}
-
-pub fn close(fd: RawFd) {
-    // SAFETY: closing a descriptor we own, once.
-    unsafe { libc::close(fd) };
 }
