@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::demo::{
     Demo, DemoEvent, DemoView, EventKind, HeadlessOptions, LaneState, Outcome, ParamError, Params,
-    Unit, run_headless,
+    Unit, Watched, run_headless_as,
 };
 use crate::i18n::Lang;
 use crate::record::CastTerm;
@@ -98,6 +98,7 @@ pub fn run_plain(
     demo: &dyn Demo,
     params: Params,
     opts: HeadlessOptions,
+    watched: Watched,
     record: Option<&CastTerm>,
     lang: Lang,
 ) -> Result<Outcome, ParamError> {
@@ -120,52 +121,58 @@ pub fn run_plain(
         })
         .collect();
     let hidden = mp.is_hidden();
-    let outcome = run_headless(demo, params, opts, |view: &DemoView, ev: &DemoEvent| {
-        let Some(pb) = bars.get(ev.lane) else { return };
-        let lane = &view.lanes[ev.lane];
-        let name = lane.name();
-        match &ev.kind {
-            EventKind::Frame(n) => {
-                pb.set_prefix(format!(
-                    "{} {:<width$}",
-                    SPINNER[*n as usize % SPINNER.len()],
-                    name
-                ));
-            }
-            EventKind::Log(line) => {
-                let text = format!(
-                    "{:>7.3}s [{name}] {}",
-                    ev.demo_at.as_secs_f64(),
-                    line.get(lang)
-                );
-                match record {
-                    Some(cast) => mp.suspend(|| {
-                        let _ = cast.write_line(&text);
-                    }),
-                    None if hidden => println!("{text}"),
-                    None => mp.suspend(|| eprintln!("{text}")),
+    let outcome = run_headless_as(
+        demo,
+        params,
+        opts,
+        watched,
+        |view: &DemoView, ev: &DemoEvent| {
+            let Some(pb) = bars.get(ev.lane) else { return };
+            let lane = &view.lanes[ev.lane];
+            let name = lane.name();
+            match &ev.kind {
+                EventKind::Frame(n) => {
+                    pb.set_prefix(format!(
+                        "{} {:<width$}",
+                        SPINNER[*n as usize % SPINNER.len()],
+                        name
+                    ));
                 }
+                EventKind::Log(line) => {
+                    let text = format!(
+                        "{:>7.3}s [{name}] {}",
+                        ev.demo_at.as_secs_f64(),
+                        line.get(lang)
+                    );
+                    match record {
+                        Some(cast) => mp.suspend(|| {
+                            let _ = cast.write_line(&text);
+                        }),
+                        None if hidden => println!("{text}"),
+                        None => mp.suspend(|| eprintln!("{text}")),
+                    }
+                }
+                EventKind::Status(s) => pb.set_message(s.get(lang).to_string()),
+                EventKind::Progress { done, total } => pb.set_message(format!("{done}/{total}")),
+                EventKind::Done => pb.finish_with_message(
+                    lane.status
+                        .as_ref()
+                        .map(|s| s.get(lang).to_string())
+                        .unwrap_or_else(|| lane_state::label(LaneState::Done, lang).into()),
+                ),
+                EventKind::Stopped => pb.abandon_with_message(format!(
+                    "{} {}",
+                    lane_state::mark(LaneState::Stopped),
+                    lane_state::label(LaneState::Stopped, lang)
+                )),
+                EventKind::Failed(err) => pb.abandon_with_message(format!(
+                    "{} {err}",
+                    lane_state::label(LaneState::Failed, lang)
+                )),
+                _ => {}
             }
-            EventKind::Status(s) => pb.set_message(s.get(lang).to_string()),
-            EventKind::Progress { done, total } => pb.set_message(format!("{done}/{total}")),
-            EventKind::Done => pb.finish_with_message(
-                lane.status
-                    .as_ref()
-                    .map(|s| s.get(lang).to_string())
-                    .unwrap_or_else(|| lane_state::label(LaneState::Done, lang).into()),
-            ),
-            EventKind::Stopped => pb.abandon_with_message(format!(
-                "{} {}",
-                lane_state::mark(LaneState::Stopped),
-                lane_state::label(LaneState::Stopped, lang)
-            )),
-            EventKind::Failed(err) => pb.abandon_with_message(format!(
-                "{} {err}",
-                lane_state::label(LaneState::Failed, lang)
-            )),
-            _ => {}
-        }
-    })?;
+        },
+    )?;
     for pb in &bars {
         if !pb.is_finished() {
             pb.abandon();

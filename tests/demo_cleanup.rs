@@ -56,6 +56,10 @@ const PARAMS: &[(&str, &[(&str, &str)])] = &[
     ("io-models", &[("clients", "4"), ("requests", "40")]),
     ("futures", &[]),
     ("executor", &[("step_ms", "200")]),
+    // Long answers: every lane is mid-download when stopped.
+    ("flags", &[("latency_ms", "2000")]),
+    // Building the index, or serving a crowd, when stopped.
+    ("charfinder", &[]),
 ];
 
 #[test]

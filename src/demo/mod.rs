@@ -38,7 +38,7 @@ pub use event::{DemoEvent, ErrorReport, EventKind, Metric, RunId, Span, SpanStat
 pub use lane::THREAD_PREFIX;
 pub(crate) use lane::{LaneCtx, LaneError};
 pub use params::{Knobs, ParamError, ParamInfo, Params};
-pub use runner::{DemoRun, HeadlessOptions, Outcome, Watched, run_headless};
+pub use runner::{DemoRun, HeadlessOptions, Outcome, Watched, run_headless, run_headless_as};
 pub(crate) use sink::{EventSink, LaneSink};
 pub use sink::{EventStream, Senders, channels};
 pub use view::{DemoView, LaneState, LaneView};

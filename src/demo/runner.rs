@@ -157,17 +157,24 @@ pub fn run_headless(
     demo: &dyn Demo,
     params: Params,
     opts: HeadlessOptions,
+    on_event: impl FnMut(&DemoView, &DemoEvent),
+) -> Result<Outcome, ParamError> {
+    run_headless_as(demo, params, opts, Watched::Headless, on_event)
+}
+
+/// [`run_headless`], saying how the run is watched: `Watched::Timed` for
+/// `--seconds`, where a demo's server keeps serving until the time is up.
+pub fn run_headless_as(
+    demo: &dyn Demo,
+    params: Params,
+    opts: HeadlessOptions,
+    watched: Watched,
     mut on_event: impl FnMut(&DemoView, &DemoEvent),
 ) -> Result<Outcome, ParamError> {
     let (senders, stream) = sink::channels();
     let mut view = DemoView::new(demo.info(), params.clone());
     view.scale = opts.scale;
     let start = Instant::now();
-    let watched = if opts.seconds.is_some() {
-        Watched::Timed
-    } else {
-        Watched::Headless
-    };
     let run = DemoRun::start(demo, &params, opts.scale, senders, watched)?;
     view.reset(run.run);
     let deadline = opts

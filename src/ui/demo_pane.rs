@@ -387,7 +387,10 @@ fn metric_rows<'a>(lane: &LaneView, width: u16, t: &Theme, lang: Lang) -> Vec<Li
             let mut spans = Vec::new();
             for m in chunk {
                 let value = m.unit.format(m.value, lang);
-                let pad = col.saturating_sub(m.name.width() + value.width() + 1);
+                // At least one space, so a long name never runs into the next figure.
+                let pad = col
+                    .saturating_sub(m.name.width() + value.width() + 1)
+                    .max(1);
                 spans.push(Span::styled(format!("{} ", m.name), t.muted()));
                 spans.push(Span::styled(value, t.strong()));
                 spans.push(Span::raw(" ".repeat(pad)));

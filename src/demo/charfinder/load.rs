@@ -391,7 +391,7 @@ impl<'a> Generator<'a> {
         for b in bytes {
             c.tail = [c.tail[1], c.tail[2], *b];
         }
-        if &c.tail != proto::PROMPT {
+        if c.tail != proto::PROMPT {
             return;
         }
         match c.state {

@@ -279,16 +279,16 @@ fn room_for(lane: &LaneCtx, wanted: usize) -> usize {
 
 fn announce(lane: &LaneCtx, line: SocketAddr, http: SocketAddr) {
     lane.sink.log(tr!(
-        "line protocol: nc {line}   (then type: cat face)",
-        "行协议：nc {line}   （然后输入：cat face）"
+        "nc {line}, then type: cat face",
+        "nc {line}，然后输入：cat face"
     ));
     lane.sink.log(tr!(
-        "HTTP: http://{http}/?q=cat+face   (JSON: /json?q=cat+face)",
-        "HTTP：http://{http}/?q=cat+face   （JSON：/json?q=cat+face）"
+        "browser: http://{http}/?q=cat+face",
+        "浏览器：http://{http}/?q=cat+face"
     ));
     lane.sink.status(tr!(
-        "serving: nc {line} · http://{http}/",
-        "服务中：nc {line} · http://{http}/"
+        "nc {line} · type: cat face",
+        "nc {line} · 输入：cat face"
     ));
 }
 
@@ -312,12 +312,23 @@ fn report_level(lane: &LaneCtx, svc: &Service, level: &Level) {
     );
     let connect = level.connect_ms;
     sink.log(tr!(
-        "{clients} clients (connected in {connect:.0} ms): threads {threads} · {kib:.1} KiB each · p50 {p50:.2} ms · p99 {p99:.1} ms · {slow} waited over 100 ms · errors {errors}",
-        "{clients} 个客户端（连接用时 {connect:.0} 毫秒）：{threads} 个线程 · 每个 {kib:.1} KiB · p50 {p50:.2} 毫秒 · p99 {p99:.1} 毫秒 · {slow} 个等了 100 毫秒以上 · {errors} 个错误"
+        "{clients} clients: threads {threads} · {kib:.1} KiB each",
+        "{clients} 个客户端：线程 {threads} 个 · 每个 {kib:.1} KiB"
     ));
+    sink.log(tr!(
+        "  p50 {p50:.1} · p99 {p99:.1} ms · slow {slow} · errors {errors}",
+        "  p50 {p50:.1} · p99 {p99:.1} 毫秒 · 慢 {slow} · 错误 {errors}"
+    ));
+    // Connecting is slow only when the server cannot accept in time.
+    if connect >= 500.0 {
+        sink.log(tr!(
+            "  connecting them took {connect:.0} ms",
+            "  连接它们用了 {connect:.0} 毫秒"
+        ));
+    }
     sink.status(tr!(
-        "{clients} clients · threads {threads} · {kib:.1} KiB each · p99 {p99:.1} ms",
-        "{clients} 个客户端 · {threads} 个线程 · 每个 {kib:.1} KiB · p99 {p99:.1} 毫秒"
+        "{clients} clients · {kib:.1} KiB each · p99 {p99:.1} ms",
+        "{clients} 个客户端 · 每个 {kib:.1} KiB · p99 {p99:.1} 毫秒"
     ));
 }
 
@@ -365,8 +376,12 @@ fn after_load(lane: &LaneCtx, line: SocketAddr, http: SocketAddr) -> bool {
         return false;
     }
     lane.sink.log(tr!(
-        "load done; still serving until the demo stops: nc {line} · http://{http}/",
-        "负载结束；服务器继续服务，直到演示停止：nc {line} · http://{http}/"
+        "load done; serving on until the demo stops",
+        "负载结束；继续服务，直到演示停止"
+    ));
+    lane.sink.status(tr!(
+        "still serving: nc {line} · http://{http}/",
+        "仍在服务：nc {line} · http://{http}/"
     ));
     true
 }
@@ -448,8 +463,8 @@ async fn event_loop_lane(lane: LaneCtx, crowd: Crowd, turn: Arc<Turn>) -> LaneRe
     // Wait for the turn without blocking the loop: it serves meanwhile.
     if !turn.is_done() {
         lane.sink.log(tr!(
-            "the load comes here after the threads lane: one lane at a time",
-            "threads 泳道之后才轮到这里加负载：一次只加载一个泳道"
+            "waits for the threads lane: one load at a time",
+            "等 threads 泳道先加负载：一次只加载一个泳道"
         ));
         while !turn.is_done() {
             lane.clock.sleep(Duration::from_millis(25)).await;

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::AsRawFd;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::thread::ThreadId;
 use std::time::Duration;
 
@@ -29,8 +29,10 @@ pub struct Service {
     pub clock: Clock,
     pub cancel: Cancel,
     pub sink: LaneSink,
-    /// Set while the load runs: a thousand queries a second are not logged.
-    pub quiet: AtomicBool,
+    /// The line connections the load made: from the first one's number
+    /// (`blocked`) to this one, not included. Their queries (a thousand a
+    /// second) are not logged.
+    load_end: AtomicU64,
     next_conn: AtomicU64,
     /// Threads serving right now (thread per connection).
     pub live_threads: AtomicUsize,
@@ -54,7 +56,7 @@ impl Service {
             clock,
             cancel,
             sink,
-            quiet: AtomicBool::new(false),
+            load_end: AtomicU64::new(u64::MAX),
             blocked: AtomicU64::new(u64::MAX),
             next_conn: AtomicU64::new(0),
             live_threads: AtomicUsize::new(0),
@@ -72,13 +74,19 @@ impl Service {
     /// others) gets the next number, and with `block` the slow handler.
     /// Queries are not logged while it runs.
     pub fn load_starts(&self) {
-        self.quiet.store(true, Ordering::SeqCst);
         let first = self.next_conn.load(Ordering::SeqCst);
         self.blocked.store(first, Ordering::SeqCst);
     }
 
+    /// The load has closed its connections; later ones are people's.
     pub fn load_ends(&self) {
-        self.quiet.store(false, Ordering::SeqCst);
+        let end = self.next_conn.load(Ordering::SeqCst);
+        self.load_end.store(end, Ordering::SeqCst);
+    }
+
+    fn is_load_conn(&self, conn: u64) -> bool {
+        let start = self.blocked.load(Ordering::SeqCst);
+        start <= conn && conn < self.load_end.load(Ordering::SeqCst)
     }
 
     /// Notes that this OS thread runs server code.
@@ -94,10 +102,6 @@ impl Service {
         self.ran_on.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    fn quiet(&self) -> bool {
-        self.quiet.load(Ordering::SeqCst)
-    }
-
     /// The answer to one line; `None` ends the session. The load's first
     /// client's handler first sleeps, blocking its thread, when `block` is set.
     pub fn answer_line(&self, conn: u64, peer: SocketAddr, bytes: &[u8]) -> Option<Vec<u8>> {
@@ -109,7 +113,7 @@ impl Service {
             let _ = self.clock.sleep_blocking(self.block, &self.cancel);
         }
         let (reply, found) = proto::line_reply(self.index, &query);
-        if !self.quiet() && !query.is_empty() {
+        if !self.is_load_conn(conn) && !query.is_empty() {
             self.sink.log(tr!(
                 "{peer} ?> {query} → {found} found",
                 "{peer} ?> {query} → 找到 {found} 个"
@@ -120,7 +124,7 @@ impl Service {
 
     pub fn answer_http(&self, peer: SocketAddr, head: &[u8]) -> Vec<u8> {
         let (reply, query) = proto::http_reply(self.index, head);
-        if !self.quiet() {
+        {
             let line = head.split(|b| *b == b'\r').next().unwrap_or(b"");
             let line = String::from_utf8_lossy(line);
             self.sink.log(LocalText::same(format!(

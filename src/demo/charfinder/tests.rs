@@ -23,10 +23,10 @@ fn fig(lane: &LaneView, name: &str) -> f64 {
 
 /// The addresses a lane logs: (line protocol, HTTP).
 fn addresses(line: &str) -> Option<(bool, SocketAddr)> {
-    if let Some(rest) = line.strip_prefix("line protocol: nc ") {
-        return Some((false, rest.split_whitespace().next()?.parse().ok()?));
+    if let Some(rest) = line.strip_prefix("nc ") {
+        return Some((false, rest.split(',').next()?.parse().ok()?));
     }
-    let rest = line.strip_prefix("HTTP: http://")?;
+    let rest = line.strip_prefix("browser: http://")?;
     Some((true, rest.split('/').next()?.parse().ok()?))
 }
 

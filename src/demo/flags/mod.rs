@@ -16,7 +16,7 @@ mod server;
 
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -36,6 +36,8 @@ use plan::{MAX_COUNT, Plan};
 use server::Seen;
 
 const ID: &str = "flags";
+/// How often a lane shows what is in flight while it waits for answers.
+const TICK: Duration = Duration::from_millis(50);
 
 const METRICS: &[MetricInfo] = &[
     column("wall_ms", Unit::Ms, "wall"),
@@ -67,8 +69,8 @@ static INFO: DemoInfo = DemoInfo {
         LaneInfo {
             name: "threads",
             title: Text::new(
-                "threads: a pool of `limit` threads, blocking client",
-                "threads：limit 个线程的池，阻塞式客户端",
+                "threads: a thread pool, blocking client",
+                "threads：线程池，阻塞式客户端",
             ),
             metrics: METRICS,
             code: "",
@@ -76,8 +78,8 @@ static INFO: DemoInfo = DemoInfo {
         LaneInfo {
             name: "async",
             title: Text::new(
-                "async: one loop, a Semaphore of `limit` permits",
-                "async：一个事件循环，limit 个许可的 Semaphore",
+                "async: one event loop, a Semaphore",
+                "async：一个事件循环，一个 Semaphore",
             ),
             metrics: METRICS,
             code: "",
@@ -331,8 +333,8 @@ impl Tally {
         let server = self.seen.in_flight();
         let client = self.in_flight.load(Ordering::SeqCst);
         self.lane.sink.status(tr!(
-            "{done}/{total} · in flight: {server} at the server, {client} here",
-            "{done}/{total} · 在途：服务器端 {server} 个，客户端 {client} 个"
+            "{done}/{total} · in flight: server {server}, here {client}",
+            "{done}/{total} · 在途：服务器端 {server}，本端 {client}"
         ));
     }
 
@@ -377,18 +379,22 @@ impl Tally {
         );
         let (s404, s500) = (self.seen.served(404), self.seen.served(500));
         sink.log(tr!(
-            "{ok} ok · 404 × {e404} · 500 × {e500} · other × {other} (the server served 404 × {s404}, 500 × {s500})",
-            "成功 {ok} · 404 × {e404} · 500 × {e500} · 其他 × {other}（服务器送出 404 × {s404}、500 × {s500}）"
+            "{ok} ok · 404 × {e404} · 500 × {e500} · other × {other}",
+            "成功 {ok} · 404 × {e404} · 500 × {e500} · 其他 × {other}"
+        ));
+        sink.log(tr!(
+            "the server sent 404 × {s404}, 500 × {s500}",
+            "服务器送出 404 × {s404}、500 × {s500}"
         ));
         let (server, client) = (self.seen.max_in_flight(), get(&self.max_in_flight));
         sink.log(tr!(
-            "most in flight at once: {server} at the server, {client} here",
-            "同时在途最多：服务器端 {server} 个，客户端 {client} 个"
+            "most in flight at once: server {server}, here {client}",
+            "同时在途最多：服务器端 {server}，本端 {client}"
         ));
         let (w, b) = (wall.as_secs_f64() * 1000.0, bound.as_secs_f64() * 1000.0);
         sink.status(tr!(
-            "{w:.0} ms for a bound of {b:.0} ms ({ratio:.2}x) · {ok} ok, {e404} × 404, {e500} × 500",
-            "用时 {w:.0} 毫秒，下界 {b:.0} 毫秒（{ratio:.2} 倍）· 成功 {ok}，404 × {e404}，500 × {e500}"
+            "{w:.0} ms, bound {b:.0} ms: {ratio:.2}x",
+            "用时 {w:.0} 毫秒，下界 {b:.0} 毫秒：{ratio:.2} 倍"
         ));
     }
 }
@@ -415,36 +421,55 @@ fn blocking_lane(
     let (count, latency) = (plan.codes.len(), k.latency_ms);
     lane.sink.log(match style {
         Style::Sequential => tr!(
-            "{count} flags, one request at a time (ureq, blocking); the server answers in {latency} ms",
-            "{count} 面国旗，一次一个请求（ureq，阻塞式）；服务器 {latency} 毫秒后回答"
+            "{count} flags, one at a time, blocking client (ureq)",
+            "{count} 面国旗，一次一个，阻塞式客户端（ureq）"
         ),
         _ => tr!(
-            "{count} flags on a pool of {workers} OS threads, each with a blocking client (ureq)",
-            "{count} 面国旗，交给 {workers} 个操作系统线程的池，每个线程用阻塞式客户端（ureq）"
+            "{count} flags, {workers} OS threads, blocking client (ureq)",
+            "{count} 面国旗，{workers} 个操作系统线程，阻塞式客户端（ureq）"
         ),
     });
     if style == Style::Sequential {
         let addr = target.addr;
         lane.sink.log(tr!(
-            "the server: http://{addr}/{name}/flags/XX.svg (hyper, on its own thread and event loop)",
-            "服务器：http://{addr}/{name}/flags/XX.svg（hyper，有自己的线程和事件循环）"
+            "server: http://{addr}/ (hyper, own thread)",
+            "服务器：http://{addr}/（hyper，独立线程）"
+        ));
+        lane.sink.log(tr!(
+            "each {latency} ms: GET /{name}/flags/CC.svg",
+            "每个 {latency} 毫秒：GET /{name}/flags/CC.svg"
         ));
     }
     let tally = Tally::new(lane.clone(), name, &target, count);
+    fetch_on_threads(&tally, &plan.codes, workers, target.addr);
+    lane.cancel.check()?;
+    let limit = if style == Style::Sequential {
+        1
+    } else {
+        k.limit
+    };
+    tally.report(bound(&k, limit));
+    Ok(())
+}
+
+/// Every flag, on `workers` OS threads that each take the next one until
+/// none is left; results are recorded as they complete.
+fn fetch_on_threads(tally: &Tally, codes: &[String], workers: usize, addr: std::net::SocketAddr) {
+    let lane = &tally.lane;
     let agent = client::agent(workers);
     let next = AtomicUsize::new(0);
     let (tx, rx) = crossbeam_channel::unbounded();
+    let finished = AtomicBool::new(false);
     std::thread::scope(|scope| {
         for w in 0..workers {
-            let (tx, agent, tally, next, plan) = (tx.clone(), agent.clone(), &tally, &next, &plan);
-            let lane = &lane;
+            let (tx, agent, next) = (tx.clone(), agent.clone(), &next);
             let work = move || {
                 while lane.cancel.check().is_ok() {
-                    let Some(cc) = plan.codes.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                    let Some(cc) = codes.get(next.fetch_add(1, Ordering::SeqCst)) else {
                         break;
                     };
                     tally.begin();
-                    let result = client::fetch_blocking(&agent, target.addr, name, cc);
+                    let result = client::fetch_blocking(&agent, addr, tally.name, cc);
                     tally.end();
                     if tx.send(result).is_err() {
                         break;
@@ -462,6 +487,15 @@ fn blocking_lane(
             }
         }
         drop(tx);
+        // The server's count changes while every worker is blocked in a
+        // request: a ticker shows it as it is.
+        let ticker = std::thread::Builder::new()
+            .name(thread_name(ID, "ticker"))
+            .spawn_scoped(scope, || {
+                while !finished.load(Ordering::SeqCst) && lane.cancel.wait_for(TICK).is_ok() {
+                    tally.show();
+                }
+            });
         // As completed: whichever worker finishes next.
         for result in rx.iter() {
             if lane.cancel.is_cancelled() {
@@ -469,28 +503,22 @@ fn blocking_lane(
             }
             tally.record(result);
         }
+        finished.store(true, Ordering::SeqCst);
+        drop(ticker);
     });
-    lane.cancel.check()?;
-    let limit = if style == Style::Sequential {
-        1
-    } else {
-        k.limit
-    };
-    tally.report(bound(&k, limit));
-    Ok(())
 }
 
 async fn async_lane(lane: LaneCtx, name: &'static str, target: Target, k: Downloads) -> LaneResult {
     let plan = k.plan();
     let (count, limit) = (plan.codes.len(), k.limit);
     lane.sink.log(tr!(
-        "{count} tasks on one event loop; a Semaphore lets {limit} download at a time (hyper client)",
-        "一个事件循环上 {count} 个任务；Semaphore 同时只放 {limit} 个去下载（hyper 客户端）"
+        "{count} tasks, one loop, Semaphore({limit}), hyper client",
+        "{count} 个任务，一个事件循环，Semaphore({limit})，hyper 客户端"
     ));
     let tally = Rc::new(Tally::new(lane.clone(), name, &target, count));
     let sem = Arc::new(Semaphore::new(limit as usize));
     let mut set = tokio::task::JoinSet::new();
-    for cc in plan.codes.iter().cloned() {
+    for cc in plan.codes {
         let (sem, tally, addr) = (sem.clone(), tally.clone(), target.addr);
         set.spawn_local(async move {
             // Held until the answer has been read; given back on drop.
@@ -501,12 +529,22 @@ async fn async_lane(lane: LaneCtx, name: &'static str, target: Target, k: Downlo
             result
         });
     }
+    let ticker = {
+        let tally = tally.clone();
+        tokio::task::spawn_local(async move {
+            loop {
+                tally.lane.clock.sleep(TICK).await;
+                tally.show();
+            }
+        })
+    };
     while let Some(joined) = set.join_next().await {
         match joined {
             Ok(result) => tally.record(result),
             Err(e) => lane.sink.log(LocalText::same(format!("✗ {e}"))),
         }
     }
+    ticker.abort();
     tally.report(bound(&k, limit));
     Ok(())
 }

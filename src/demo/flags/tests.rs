@@ -137,7 +137,7 @@ fn a_stop_ends_server_clients_and_threads_at_once() {
     while addr.is_none() && Instant::now() < deadline {
         if let Ok(ev) = stream.events.recv_timeout(Duration::from_millis(50))
             && let crate::demo::EventKind::Log(line) = ev.kind
-            && let Some(rest) = line.en.strip_prefix("the server: http://")
+            && let Some(rest) = line.en.strip_prefix("server: http://")
         {
             addr = rest.split('/').next().map(str::to_string);
         }

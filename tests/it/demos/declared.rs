@@ -59,6 +59,18 @@ const RUNS: &[(&str, &[(&str, &str)])] = &[
         &[("durations", "[80, 30, 120, 50]"), ("timeout_ms", "60")],
     ),
     ("executor", &[("step_ms", "10")]),
+    (
+        "flags",
+        &[("count", "6"), ("latency_ms", "50"), ("limit", "3")],
+    ),
+    (
+        "flags",
+        &[("count", "10"), ("latency_ms", "20"), ("error_rate", "0.2")],
+    ),
+    (
+        "charfinder",
+        &[("levels", "[3]"), ("hold_ms", "200"), ("think_ms", "50")],
+    ),
 ];
 
 #[test]
