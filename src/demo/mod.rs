@@ -218,3 +218,30 @@ pub fn all() -> &'static [&'static dyn Demo] {
 pub fn find(id: &str) -> Option<&'static dyn Demo> {
     DEMOS.iter().copied().find(|d| d.info().id == id)
 }
+
+/// A predict question of a shipped lesson, and the parameters its run gets
+/// (the lesson's demo block, then the question's own), for demo tests.
+#[cfg(test)]
+pub(crate) fn shipped_question(lesson: &str, id: &str) -> (crate::quiz::Question, Params) {
+    use crate::lesson::{Catalog, Lang, Source};
+    let catalog = Catalog::load(&Source::Builtin);
+    let set = catalog.find(lesson).expect("a shipped lesson");
+    let q = set
+        .quiz(Lang::En)
+        .and_then(|quiz| quiz.questions.iter().find(|q| q.id == id))
+        .expect("a question of its quiz")
+        .clone();
+    let crate::quiz::Kind::Predict { demo, params, .. } = &q.kind else {
+        panic!("{id} is not a predict question");
+    };
+    let base = set
+        .get(Lang::En)
+        .steps
+        .iter()
+        .filter_map(|s| s.demo.as_ref())
+        .find(|d| &d.id == demo)
+        .map(|d| d.params.clone())
+        .unwrap_or_default();
+    let params = base.merged(params);
+    (q, params)
+}

@@ -154,3 +154,18 @@ fn a_stop_ends_server_clients_and_threads_at_once() {
     let refused = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1));
     assert!(refused.is_err(), "the port is closed");
 }
+
+/// The lesson's predict questions grade on what this demo measures, and
+/// the answer the lesson teaches is the one that holds.
+#[test]
+fn the_lesson_predictions_hold() {
+    use crate::quiz::{Response, grade};
+    // Choices count from 0: the second, then the first.
+    for (id, right) in [("predict-flags-time", 1), ("predict-flags-errors", 0)] {
+        let (q, params) = crate::demo::shipped_question("semaphores", id);
+        let view = run(params);
+        let g = grade(&q, &Response::Predict(right), Some(&view));
+        assert!(g.correct, "{id}: {:?}", g.measured);
+        assert_eq!(g.holding, vec![right], "{id}: {:?}", g.measured);
+    }
+}
