@@ -55,8 +55,9 @@ pub struct Level {
     /// Clients connected at the end of the level.
     pub clients: usize,
     pub threads: usize,
-    /// Growth of the process's resident memory since the load began.
-    pub rss_growth: i64,
+    /// How much the process's memory grew since the load began (see
+    /// [`Memory::growth_since`]).
+    pub memory_growth: i64,
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub queries: usize,
@@ -67,10 +68,32 @@ pub struct Level {
     pub connect_ms: f64,
 }
 
-/// How to measure the server under load: its threads, its resident memory.
+/// How to measure the server under load: its threads, its memory.
 pub trait Probe {
     fn threads(&self) -> usize;
-    fn rss(&self) -> Option<u64>;
+    fn memory(&self) -> Memory;
+}
+
+/// The memory a server uses, two ways, in bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Memory {
+    /// Resident memory (pages the process has touched and still holds).
+    pub resident: Option<u64>,
+    /// Heap in use (what malloc has handed out and not had back).
+    pub heap: Option<u64>,
+}
+
+impl Memory {
+    /// The larger of the two growths: each one alone misses something.
+    /// Resident memory misses heap that reuses pages an earlier lane freed;
+    /// heap in use misses thread stacks, which are not malloc'd.
+    pub fn growth_since(&self, base: &Memory) -> i64 {
+        let grew = |now: Option<u64>, then: Option<u64>| match (now, then) {
+            (Some(now), Some(then)) => now as i64 - then as i64,
+            _ => 0,
+        };
+        grew(self.resident, base.resident).max(grew(self.heap, base.heap))
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -176,7 +199,7 @@ impl<'a> Generator<'a> {
         report: &mut dyn FnMut(&Level),
     ) -> Result<(), Cancelled> {
         self.samples.resize(self.samples.capacity(), 0.0);
-        let base = probe.rss();
+        let base = probe.memory();
         let mut events = Events::with_capacity(1024);
         for &target in &self.plan.levels.clone() {
             let ramp = self.now();
@@ -201,7 +224,9 @@ impl<'a> Generator<'a> {
         Ok(())
     }
 
-    fn measure(&mut self, probe: &dyn Probe, base: Option<u64>) -> Level {
+    fn measure(&mut self, probe: &dyn Probe, base: Memory) -> Level {
+        // Memory first, before this function allocates anything.
+        let now = probe.memory();
         let mut s = Samples::default();
         for v in &self.samples {
             s.push(*v);
@@ -214,10 +239,7 @@ impl<'a> Generator<'a> {
         Level {
             clients,
             threads: probe.threads(),
-            rss_growth: match (probe.rss(), base) {
-                (Some(now), Some(base)) => now as i64 - base as i64,
-                _ => 0,
-            },
+            memory_growth: now.growth_since(&base),
             p50_ms: s.percentile(50.0),
             p99_ms: s.percentile(99.0),
             queries: 0,

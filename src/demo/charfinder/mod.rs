@@ -4,8 +4,8 @@
 //! HTTP, on 127.0.0.1 at ports the OS picks. A load generator then holds a
 //! growing crowd of mostly idle clients (10 → 100 → 1000) against each
 //! server in turn, and measures the server's threads, its memory per client
-//! (the process's resident memory grows by that much while only that lane
-//! is loaded) and how long the clients wait for their answers.
+//! (how much the process's memory grows while only that lane is loaded:
+//! see [`load::Memory`]) and how long the clients wait for their answers.
 //!
 //! `f` makes the handler of the load's first client sleep, blocking its thread,
 //! before each answer: on the event loop every client waits; with threads,
@@ -40,7 +40,7 @@ use super::{
 use crate::i18n::Text;
 use crate::tr;
 use event_loop::LoopServer;
-use load::{Generator, Level, Probe};
+use load::{Generator, Level, Memory, Probe};
 use service::Service;
 use threads::ThreadServer;
 
@@ -215,14 +215,33 @@ fn rss() -> Option<u64> {
     Some(pages * u64::try_from(page).ok()?)
 }
 
+/// The heap in use, in bytes, over every malloc arena (glibc).
+fn heap() -> Option<u64> {
+    #[cfg(target_env = "gnu")]
+    {
+        // SAFETY: mallinfo2 only reads the allocator's counters.
+        let info = unsafe { libc::mallinfo2() };
+        Some((info.uordblks + info.hblkhd) as u64)
+    }
+    #[cfg(not(target_env = "gnu"))]
+    None
+}
+
+fn memory() -> Memory {
+    Memory {
+        resident: rss(),
+        heap: heap(),
+    }
+}
+
 struct ThreadsProbe(Arc<Service>);
 
 impl Probe for ThreadsProbe {
     fn threads(&self) -> usize {
         self.0.live_threads.load(Ordering::SeqCst)
     }
-    fn rss(&self) -> Option<u64> {
-        rss()
+    fn memory(&self) -> Memory {
+        memory()
     }
 }
 
@@ -232,8 +251,8 @@ impl Probe for LoopProbe {
     fn threads(&self) -> usize {
         self.0.threads_ran()
     }
-    fn rss(&self) -> Option<u64> {
-        rss()
+    fn memory(&self) -> Memory {
+        memory()
     }
 }
 
@@ -295,7 +314,7 @@ fn announce(lane: &LaneCtx, line: SocketAddr, http: SocketAddr) {
 fn report_level(lane: &LaneCtx, svc: &Service, level: &Level) {
     let sink = &lane.sink;
     let clients = level.clients;
-    let kib = level.rss_growth.max(0) as f64 / 1024.0 / clients.max(1) as f64;
+    let kib = level.memory_growth.max(0) as f64 / 1024.0 / clients.max(1) as f64;
     let errors = level.errors + svc.refused.load(Ordering::SeqCst);
     sink.count("clients", clients as u64);
     sink.count("threads", level.threads as u64);

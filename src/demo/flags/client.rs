@@ -73,6 +73,8 @@ impl FetchError {
 /// One agent for a lane: its pool keeps a connection per worker.
 pub fn agent(workers: usize) -> ureq::Agent {
     ureq::Agent::config_builder()
+        // Straight to 127.0.0.1, whatever proxy the environment names.
+        .proxy(None)
         .http_status_as_error(true)
         .max_idle_connections_per_host(workers.max(1))
         .build()
@@ -111,8 +113,9 @@ pub async fn fetch_async(addr: SocketAddr, name: &str, cc: &str) -> Result<usize
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| wrap(e.into()))?;
-    let url = server::url(addr, name, cc);
-    let request = Request::get(url.as_str())
+    // Origin form (the path), as clients send it to a server they reach directly.
+    let path = server::path(name, cc);
+    let request = Request::get(path.as_str())
         .header(hyper::header::HOST, addr.to_string())
         .body(Empty::<Bytes>::new())
         .map_err(|e| wrap(e.into()))?;

@@ -289,6 +289,9 @@ struct Tally {
     in_flight: AtomicU64,
     max_in_flight: AtomicU64,
     started: Duration,
+    /// When the last result came in (demo time): the wall time ends there,
+    /// not when the lane has also stopped its helpers.
+    ended: std::sync::Mutex<Option<Duration>>,
 }
 
 fn kind_index(k: Kind) -> usize {
@@ -313,6 +316,7 @@ impl Tally {
             by_kind: Default::default(),
             in_flight: AtomicU64::new(0),
             max_in_flight: AtomicU64::new(0),
+            ended: std::sync::Mutex::new(None),
         }
     }
 
@@ -352,13 +356,20 @@ impl Tally {
             }
         }
         let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+        if done == self.total {
+            let now = self.lane.clock.now();
+            *self.ended.lock().unwrap_or_else(|e| e.into_inner()) = Some(now);
+        }
         self.lane.sink.progress(done, self.total);
         self.show();
     }
 
     fn report(&self, bound: Duration) {
         let sink = &self.lane.sink;
-        let wall = self.lane.clock.now().saturating_sub(self.started);
+        let ended = *self.ended.lock().unwrap_or_else(|e| e.into_inner());
+        let wall = ended
+            .unwrap_or_else(|| self.lane.clock.now())
+            .saturating_sub(self.started);
         let get = |a: &AtomicU64| a.load(Ordering::SeqCst);
         let ratio = wall.as_secs_f64() / bound.as_secs_f64().max(1e-9);
         sink.ms("wall_ms", wall);

@@ -101,9 +101,14 @@ pub struct Server {
     pub thread: JoinHandle<()>,
 }
 
+/// The path of flag `cc` for client `name`.
+pub fn path(name: &str, cc: &str) -> String {
+    format!("/{name}/flags/{cc}.svg")
+}
+
 /// The URL of flag `cc` for client `name`.
 pub fn url(addr: SocketAddr, name: &str, cc: &str) -> String {
-    format!("http://{addr}/{name}/flags/{cc}.svg")
+    format!("http://{addr}{}", path(name, cc))
 }
 
 /// Binds 127.0.0.1:0 and starts serving on a thread of its own.
