@@ -106,79 +106,15 @@ pub fn run_plain(
         Some(cast) => ProgressDrawTarget::term_like_with_hz(Box::new(cast.clone()), 20),
         None => ProgressDrawTarget::stderr_with_hz(20),
     };
-    let mp = MultiProgress::with_draw_target(target);
-    let style = ProgressStyle::with_template("{prefix:.bold} {msg}")
-        .unwrap_or_else(|_| ProgressStyle::default_spinner());
-    let info = demo.info();
-    let width = info.lanes.iter().map(|l| l.name.len()).max().unwrap_or(0);
-    let bars: Vec<ProgressBar> = info
-        .lanes
-        .iter()
-        .map(|l| {
-            let pb = mp.add(ProgressBar::new_spinner().with_style(style.clone()));
-            pb.set_prefix(format!("  {:<width$}", l.name));
-            pb
-        })
-        .collect();
-    let hidden = mp.is_hidden();
+    let lanes = PlainLanes::new(demo, MultiProgress::with_draw_target(target), record, lang);
     let outcome = run_headless_as(
         demo,
         params,
         opts,
         watched,
-        |view: &DemoView, ev: &DemoEvent| {
-            let Some(pb) = bars.get(ev.lane) else { return };
-            let lane = &view.lanes[ev.lane];
-            let name = lane.name();
-            match &ev.kind {
-                EventKind::Frame(n) => {
-                    pb.set_prefix(format!(
-                        "{} {:<width$}",
-                        SPINNER[*n as usize % SPINNER.len()],
-                        name
-                    ));
-                }
-                EventKind::Log(line) => {
-                    let text = format!(
-                        "{:>7.3}s [{name}] {}",
-                        ev.demo_at.as_secs_f64(),
-                        line.get(lang)
-                    );
-                    match record {
-                        Some(cast) => mp.suspend(|| {
-                            let _ = cast.write_line(&text);
-                        }),
-                        None if hidden => println!("{text}"),
-                        None => mp.suspend(|| eprintln!("{text}")),
-                    }
-                }
-                EventKind::Status(s) => pb.set_message(s.get(lang).to_string()),
-                EventKind::Progress { done, total } => pb.set_message(format!("{done}/{total}")),
-                EventKind::Done => pb.finish_with_message(
-                    lane.status
-                        .as_ref()
-                        .map(|s| s.get(lang).to_string())
-                        .unwrap_or_else(|| lane_state::label(LaneState::Done, lang).into()),
-                ),
-                EventKind::Stopped => pb.abandon_with_message(format!(
-                    "{} {}",
-                    lane_state::mark(LaneState::Stopped),
-                    lane_state::label(LaneState::Stopped, lang)
-                )),
-                EventKind::Failed(err) => pb.abandon_with_message(format!(
-                    "{} {err}",
-                    lane_state::label(LaneState::Failed, lang)
-                )),
-                _ => {}
-            }
-        },
+        |view: &DemoView, ev: &DemoEvent| lanes.on_event(view, ev),
     )?;
-    for pb in &bars {
-        if !pb.is_finished() {
-            pb.abandon();
-        }
-    }
-    let _ = mp.clear();
+    lanes.finish();
     let summary = summary(&outcome, lang);
     print!("{summary}");
     if let Some(cast) = record {
@@ -186,6 +122,107 @@ pub fn run_plain(
         let _ = cast.finish();
     }
     Ok(outcome)
+}
+
+/// One indicatif line per lane: a spinner that turns with the lane's own
+/// frames, its status, and a real progress bar once the lane reports one.
+struct PlainLanes<'a> {
+    mp: MultiProgress,
+    bars: Vec<ProgressBar>,
+    width: usize,
+    record: Option<&'a CastTerm>,
+    lang: Lang,
+}
+
+impl<'a> PlainLanes<'a> {
+    fn new(demo: &dyn Demo, mp: MultiProgress, record: Option<&'a CastTerm>, lang: Lang) -> Self {
+        let style = ProgressStyle::with_template("{prefix:.bold} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let info = demo.info();
+        let width = info.lanes.iter().map(|l| l.name.len()).max().unwrap_or(0);
+        let bars = info
+            .lanes
+            .iter()
+            .map(|l| {
+                let pb = mp.add(ProgressBar::new_spinner().with_style(style.clone()));
+                pb.set_prefix(format!("  {:<width$}", l.name));
+                pb
+            })
+            .collect();
+        PlainLanes {
+            mp,
+            bars,
+            width,
+            record,
+            lang,
+        }
+    }
+
+    fn log(&self, text: &str) {
+        match self.record {
+            Some(cast) => self.mp.suspend(|| {
+                let _ = cast.write_line(text);
+            }),
+            None if self.mp.is_hidden() => println!("{text}"),
+            None => self.mp.suspend(|| eprintln!("{text}")),
+        }
+    }
+
+    fn on_event(&self, view: &DemoView, ev: &DemoEvent) {
+        let (Some(pb), Some(lane)) = (self.bars.get(ev.lane), view.lanes.get(ev.lane)) else {
+            return;
+        };
+        let (name, lang, width) = (lane.name(), self.lang, self.width);
+        match &ev.kind {
+            EventKind::Frame(n) => pb.set_prefix(format!(
+                "{} {:<width$}",
+                SPINNER[*n as usize % SPINNER.len()],
+                name
+            )),
+            EventKind::Log(line) => self.log(&format!(
+                "{:>7.3}s [{name}] {}",
+                ev.demo_at.as_secs_f64(),
+                line.get(lang)
+            )),
+            EventKind::Status(s) => pb.set_message(s.get(lang).to_string()),
+            EventKind::Progress { done, total } => {
+                if pb.length() != Some(*total) {
+                    let bar =
+                        ProgressStyle::with_template("{prefix:.bold} [{bar:30}] {pos}/{len} {msg}")
+                            .map(|s| s.progress_chars("=> "))
+                            .unwrap_or_else(|_| ProgressStyle::default_bar());
+                    pb.set_style(bar);
+                    pb.set_length(*total);
+                }
+                pb.set_position(*done);
+            }
+            EventKind::Done => pb.finish_with_message(
+                lane.status
+                    .as_ref()
+                    .map(|s| s.get(lang).to_string())
+                    .unwrap_or_else(|| lane_state::label(LaneState::Done, lang).into()),
+            ),
+            EventKind::Stopped => pb.abandon_with_message(format!(
+                "{} {}",
+                lane_state::mark(LaneState::Stopped),
+                lane_state::label(LaneState::Stopped, lang)
+            )),
+            EventKind::Failed(err) => pb.abandon_with_message(format!(
+                "{} {err}",
+                lane_state::label(LaneState::Failed, lang)
+            )),
+            _ => {}
+        }
+    }
+
+    fn finish(&self) {
+        for pb in &self.bars {
+            if !pb.is_finished() {
+                pb.abandon();
+            }
+        }
+        let _ = self.mp.clear();
+    }
 }
 
 fn summary(outcome: &Outcome, lang: Lang) -> String {

@@ -56,6 +56,11 @@ const PARAMS: &[(&str, &[(&str, &str)])] = &[
     ("io-models", &[("clients", "4"), ("requests", "40")]),
     ("futures", &[]),
     ("executor", &[("step_ms", "200")]),
+    // Seconds of withdrawals: the lanes look at the stop every 256.
+    ("race", &[("withdrawals", "200000")]),
+    ("taskgroup", &[]),
+    // Stopped inside the hog: it holds the lane's only thread.
+    ("runtimes", &[("hog_ms", "2000")]),
     // Long answers: every lane is mid-download when stopped.
     ("flags", &[("latency_ms", "2000")]),
     // Building the index, or serving a crowd, when stopped.

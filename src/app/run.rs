@@ -53,6 +53,9 @@ struct Runtime {
     demo: Option<DemoRun>,
     /// When the running demo started (for the panic test hook).
     demo_since: Option<Instant>,
+    /// Asks for a redraw once the code grammars have loaded; taken when a
+    /// screen that may show code first appears (home never does).
+    grammars: Option<Sender<Control>>,
     writer: ProgressWriter,
     settings: ConfigStore,
     senders: Senders,
@@ -130,6 +133,15 @@ impl Runtime {
             self.dirty = false;
             self.urgent = false;
             self.last_draw = Instant::now();
+            // After the frame is out, never before it: code is drawn plain
+            // until the grammars are in, then redrawn.
+            if !matches!(app.screen, super::Screen::Home(_))
+                && let Some(tx) = self.grammars.take()
+            {
+                crate::ui::highlight::warm_up(move || {
+                    let _ = tx.send(Control::App(Msg::Redraw));
+                });
+            }
         }
         Ok(())
     }
@@ -201,16 +213,13 @@ pub fn run(
     spawn_helper("concur-input", tx.clone(), move || input_loop(input));
     spawn_signals(tx.clone())?;
     let writer = ProgressWriter::spawn(store, tx.clone());
-    let redraw = tx.clone();
-    crate::ui::highlight::warm_up(move || {
-        let _ = redraw.send(Control::App(Msg::Redraw));
-    });
     let _watch = watch_lessons(&mut app, &tx);
     let (senders, stream) = channels();
     let mut rt = Runtime {
         term,
         demo: None,
         demo_since: None,
+        grammars: Some(tx.clone()),
         writer,
         settings,
         senders,

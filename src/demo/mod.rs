@@ -27,7 +27,10 @@ mod flags;
 mod futures;
 mod io_models;
 mod parallel;
+mod race;
+mod runtimes;
 mod spinner;
+mod taskgroup;
 
 use std::marker::PhantomData;
 use std::thread::JoinHandle;
@@ -200,14 +203,17 @@ impl<K: Knobs> Demo for DemoDef<K> {
 
 static DEMOS: &[&dyn Demo] = &[
     &spinner::DEMO,
+    &race::DEMO,
     &parallel::DEMO,
     &file_io::DEMO,
     &callbacks::DEMO,
     &io_models::DEMO,
     &futures::DEMO,
+    &taskgroup::DEMO,
     &executor::DEMO,
     &flags::DEMO,
     &charfinder::DEMO,
+    &runtimes::DEMO,
 ];
 
 /// Every demo, in the order `concur demo --list` shows them.

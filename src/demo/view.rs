@@ -100,7 +100,10 @@ impl LaneView {
             }
             return;
         }
-        if matches!(self.state, LaneState::Idle | LaneState::Waiting) {
+        // A waiting lane may still say why it waits: only work (anything
+        // but a log line) makes it running.
+        let works = !matches!(kind, EventKind::Log(_) | EventKind::Waiting);
+        if self.state == LaneState::Idle || (self.state == LaneState::Waiting && works) {
             self.state = LaneState::Running;
         }
         match kind {
@@ -142,6 +145,33 @@ fn push_bounded<T>(ring: &mut VecDeque<T>, item: T, cap: usize) {
         ring.pop_front();
     }
     ring.push_back(item);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::LocalText;
+
+    #[test]
+    fn a_lane_waiting_its_turn_stays_waiting_while_it_logs() {
+        let info = crate::demo::find("io-models").unwrap().info();
+        let mut v = DemoView::new(info, Params::new());
+        v.reset(RunId(1));
+        let ev = |v: &mut DemoView, kind| {
+            v.apply(DemoEvent {
+                run: RunId(1),
+                lane: 1,
+                at: Duration::ZERO,
+                demo_at: Duration::ZERO,
+                kind,
+            });
+        };
+        ev(&mut v, EventKind::Waiting);
+        ev(&mut v, EventKind::Log(LocalText::same("waits its turn")));
+        assert_eq!(v.lanes[1].state, LaneState::Waiting);
+        ev(&mut v, EventKind::Progress { done: 1, total: 2 });
+        assert_eq!(v.lanes[1].state, LaneState::Running);
+    }
 }
 
 #[derive(Debug, Clone)]

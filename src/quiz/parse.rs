@@ -87,6 +87,9 @@ pub fn parse_quiz(path: &str, text: &str) -> (Quiz, Vec<Problem>) {
     (quiz, problems)
 }
 
+/// Reports a problem with one field of the question being checked.
+type Fail<'a> = dyn FnMut(&str, String) + 'a;
+
 fn check_question(
     raw: RawQuestion,
     line: usize,
@@ -97,21 +100,44 @@ fn check_question(
         before.set(before.get() + 1);
         report(field, msg);
     };
-    let id = raw.id.unwrap_or_default();
+    let id = raw.id.clone().unwrap_or_default();
     if id.is_empty() {
         fail("id", "a question needs an `id`".into());
     }
-    let kind_name = raw.kind.unwrap_or_default();
-    if !KINDS.contains(&kind_name.as_str()) {
-        fail(
-            "kind",
-            format!(
-                "unknown kind `{kind_name}` (use one of: {})",
-                KINDS.join(", ")
-            ),
-        );
+    let step = check_step(raw.step, &mut fail);
+    let prompt = required(
+        raw.prompt.clone(),
+        "prompt",
+        "a question needs a `prompt`",
+        &mut fail,
+    );
+    let explanation = required(
+        raw.explanation.clone(),
+        "explanation",
+        "missing explanation: every answer shows one",
+        &mut fail,
+    );
+    let choices = raw.choices.clone().unwrap_or_default();
+    if choices.len() < 2 {
+        fail("choices", "a question needs at least 2 `choices`".into());
     }
-    let step = match raw.step {
+    let kind = check_kind(raw, choices.len(), &mut fail);
+    if before.get() > 0 {
+        return None;
+    }
+    Some(Question {
+        id,
+        line,
+        step,
+        prompt,
+        choices,
+        explanation,
+        kind: kind?,
+    })
+}
+
+fn check_step(step: Option<i64>, fail: &mut Fail) -> usize {
+    match step {
         Some(s) if s >= 1 => s as usize,
         Some(s) => {
             fail("step", format!("step {s}: steps count from 1"));
@@ -124,73 +150,22 @@ fn check_question(
             );
             1
         }
-    };
-    let prompt = raw.prompt.unwrap_or_default();
-    if prompt.trim().is_empty() {
-        fail("prompt", "a question needs a `prompt`".into());
     }
-    let explanation = raw.explanation.unwrap_or_default();
-    if explanation.trim().is_empty() {
-        fail(
-            "explanation",
-            "missing explanation: every answer shows one".into(),
-        );
+}
+
+fn required(value: Option<String>, field: &str, missing: &str, fail: &mut Fail) -> String {
+    let value = value.unwrap_or_default();
+    if value.trim().is_empty() {
+        fail(field, missing.into());
     }
-    let choices = raw.choices.unwrap_or_default();
-    if choices.len() < 2 {
-        fail("choices", "a question needs at least 2 `choices`".into());
-    }
-    let n = choices.len();
-    let in_range = |a: i64| a >= 1 && (a as usize) <= n;
-    let kind = match kind_name.as_str() {
-        "single" => match raw.answer {
-            Some(toml::Value::Integer(a)) if in_range(a) => Some(Kind::Single {
-                answer: a as usize - 1,
-            }),
-            Some(toml::Value::Integer(a)) => {
-                fail(
-                    "answer",
-                    format!("answer {a} is out of range (choices 1 to {n})"),
-                );
-                None
-            }
-            _ => {
-                fail(
-                    "answer",
-                    "a single-choice question needs `answer = N` (1-based)".into(),
-                );
-                None
-            }
-        },
-        "multiple" => match raw.answer {
-            Some(toml::Value::Array(items)) if !items.is_empty() => {
-                let mut answers = Vec::new();
-                for item in items {
-                    match item.as_integer() {
-                        Some(a) if in_range(a) && !answers.contains(&(a as usize - 1)) => {
-                            answers.push(a as usize - 1)
-                        }
-                        Some(a) if in_range(a) => {
-                            fail("answer", format!("answer {a} is listed twice"))
-                        }
-                        Some(a) => fail(
-                            "answer",
-                            format!("answer {a} is out of range (choices 1 to {n})"),
-                        ),
-                        None => fail("answer", "answers are choice numbers".into()),
-                    }
-                }
-                answers.sort_unstable();
-                Some(Kind::Multiple { answers })
-            }
-            _ => {
-                fail(
-                    "answer",
-                    "a multiple-choice question needs `answer = [N, ...]`".into(),
-                );
-                None
-            }
-        },
+    value
+}
+
+fn check_kind(raw: RawQuestion, n: usize, fail: &mut Fail) -> Option<Kind> {
+    let kind_name = raw.kind.clone().unwrap_or_default();
+    match kind_name.as_str() {
+        "single" => single(raw.answer, n, fail),
+        "multiple" => multiple(raw.answer, n, fail),
         "order" => {
             if raw.answer.is_some() {
                 fail(
@@ -200,61 +175,110 @@ fn check_question(
             }
             Some(Kind::Order)
         }
-        "predict" => {
-            let demo = raw.demo.unwrap_or_default();
-            if demo.is_empty() {
-                fail("demo", "a predict question needs the `demo` it runs".into());
-            }
-            if raw.answer.is_some() {
-                fail(
-                    "answer",
-                    "a predict question is graded by `when`, not `answer`".into(),
-                );
-            }
-            let when = raw.when.unwrap_or_default();
-            if when.len() != n {
-                fail(
-                    "when",
-                    format!(
-                        "{} conditions for {n} choices: give one per choice",
-                        when.len()
-                    ),
-                );
-            }
-            let mut conds = Vec::new();
-            for w in &when {
-                match Condition::parse(w) {
-                    Ok(c) => conds.push(c),
-                    Err(e) => fail("when", format!("condition `{w}`: {e}")),
-                }
-            }
-            let params = match raw.params.map(|t| Params::from_toml(&t.to_string())) {
-                None => Params::new(),
-                Some(Ok(p)) => p,
-                Some(Err(e)) => {
-                    fail("params", format!("demo parameters: {e}"));
-                    Params::new()
-                }
-            };
-            Some(Kind::Predict {
-                demo,
-                when: conds,
-                params,
-            })
+        "predict" => predict(raw, n, fail),
+        _ => {
+            fail(
+                "kind",
+                format!(
+                    "unknown kind `{kind_name}` (use one of: {})",
+                    KINDS.join(", ")
+                ),
+            );
+            None
         }
-        _ => None,
-    };
-    if before.get() > 0 {
-        return None;
     }
-    Some(Question {
-        id,
-        line,
-        step,
-        prompt,
-        choices,
-        explanation,
-        kind: kind?,
+}
+
+fn in_range(a: i64, n: usize) -> bool {
+    a >= 1 && (a as usize) <= n
+}
+
+fn single(answer: Option<toml::Value>, n: usize, fail: &mut Fail) -> Option<Kind> {
+    match answer {
+        Some(toml::Value::Integer(a)) if in_range(a, n) => Some(Kind::Single {
+            answer: a as usize - 1,
+        }),
+        Some(toml::Value::Integer(a)) => {
+            fail(
+                "answer",
+                format!("answer {a} is out of range (choices 1 to {n})"),
+            );
+            None
+        }
+        _ => {
+            fail(
+                "answer",
+                "a single-choice question needs `answer = N` (1-based)".into(),
+            );
+            None
+        }
+    }
+}
+
+fn multiple(answer: Option<toml::Value>, n: usize, fail: &mut Fail) -> Option<Kind> {
+    let Some(toml::Value::Array(items)) =
+        answer.filter(|a| a.as_array().is_some_and(|v| !v.is_empty()))
+    else {
+        fail(
+            "answer",
+            "a multiple-choice question needs `answer = [N, ...]`".into(),
+        );
+        return None;
+    };
+    let mut answers = Vec::new();
+    for item in items {
+        match item.as_integer() {
+            Some(a) if in_range(a, n) && !answers.contains(&(a as usize - 1)) => {
+                answers.push(a as usize - 1)
+            }
+            Some(a) if in_range(a, n) => fail("answer", format!("answer {a} is listed twice")),
+            Some(a) => fail(
+                "answer",
+                format!("answer {a} is out of range (choices 1 to {n})"),
+            ),
+            None => fail("answer", "answers are choice numbers".into()),
+        }
+    }
+    answers.sort_unstable();
+    Some(Kind::Multiple { answers })
+}
+
+fn predict(raw: RawQuestion, n: usize, fail: &mut Fail) -> Option<Kind> {
+    let demo = raw.demo.unwrap_or_default();
+    if demo.is_empty() {
+        fail("demo", "a predict question needs the `demo` it runs".into());
+    }
+    if raw.answer.is_some() {
+        fail(
+            "answer",
+            "a predict question is graded by `when`, not `answer`".into(),
+        );
+    }
+    let when = raw.when.unwrap_or_default();
+    if when.len() != n {
+        fail(
+            "when",
+            format!(
+                "{} conditions for {n} choices: give one per choice",
+                when.len()
+            ),
+        );
+    }
+    let mut conds = Vec::new();
+    for w in &when {
+        match Condition::parse(w) {
+            Ok(c) => conds.push(c),
+            Err(e) => fail("when", format!("condition `{w}`: {e}")),
+        }
+    }
+    let params = match raw.params.map(Params::from_table) {
+        None => Params::new(),
+        Some(p) => p,
+    };
+    Some(Kind::Predict {
+        demo,
+        when: conds,
+        params,
     })
 }
 

@@ -320,6 +320,117 @@ struct UringConn {
     out: Option<Box<[u8]>>,
 }
 
+/// `user_data` of the accept entry; a connection's entries carry its id
+/// shifted left, with the low bit set for a send.
+const ACCEPT: u64 = u64::MAX;
+
+/// The io_uring server's state: the ring and, per connection, the buffers
+/// the kernel reads into and writes from.
+struct Uring<'a> {
+    ring: io_uring::IoUring,
+    sys: &'a Sys<'a>,
+    c: &'a Counters,
+    lfd: RawFd,
+    conns: HashMap<u64, UringConn>,
+    next_id: u64,
+    accepted: usize,
+    open: usize,
+}
+
+impl Uring<'_> {
+    fn submit(&mut self, entry: io_uring::squeue::Entry, what: String) {
+        // SAFETY: the buffers an entry points to live in `conns` until its
+        // completion (or until the ring is dropped, before `conns`).
+        unsafe {
+            let _ = self.ring.submission().push(&entry);
+        }
+        self.c.add(&self.c.submissions, 1);
+        self.sys.record(&format!("submit {what}"), 0, 0);
+    }
+
+    fn submit_accept(&mut self) {
+        use io_uring::{opcode, types};
+        let entry = opcode::Accept::new(
+            types::Fd(self.lfd),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+        .build()
+        .user_data(ACCEPT);
+        self.submit(entry, "accept".into());
+    }
+
+    fn submit_recv(&mut self, id: u64) {
+        use io_uring::{opcode, types};
+        let Some(conn) = self.conns.get_mut(&id) else {
+            return;
+        };
+        let fd = conn.fd.as_raw_fd();
+        let entry = opcode::Recv::new(types::Fd(fd), conn.buf.as_mut_ptr(), 512)
+            .build()
+            .user_data(id << 1);
+        self.submit(entry, format!("recv({fd})"));
+    }
+
+    fn on_accept(&mut self, res: i32, clients: usize) {
+        if res < 0 {
+            return;
+        }
+        self.accepted += 1;
+        self.open += 1;
+        self.next_id += 1;
+        let conn = UringConn {
+            // SAFETY: the accept completion hands us a new descriptor
+            // nobody else owns.
+            fd: unsafe { OwnedFd::from_raw_fd(res) },
+            buf: Box::new([0u8; 512]),
+            pending: Pending::default(),
+            out: None,
+        };
+        self.conns.insert(self.next_id, conn);
+        self.submit_recv(self.next_id);
+        if self.accepted < clients {
+            self.submit_accept();
+        }
+    }
+
+    fn on_recv(&mut self, id: u64, res: i32) {
+        use io_uring::{opcode, types};
+        if res <= 0 {
+            // Closed (or failed): dropping the connection closes it.
+            self.conns.remove(&id);
+            self.open -= 1;
+            return;
+        }
+        let Some(conn) = self.conns.get_mut(&id) else {
+            return;
+        };
+        self.c.add(&self.c.bytes, res as u64);
+        let replies = conn.pending.take(&conn.buf[..res as usize]);
+        if replies.is_empty() {
+            self.submit_recv(id);
+            return;
+        }
+        self.c.add(&self.c.requests, replies.len() as u64);
+        let out: Box<[u8]> = replies.concat().into_boxed_slice();
+        self.c.add(&self.c.bytes, out.len() as u64);
+        let fd = conn.fd.as_raw_fd();
+        let entry = opcode::Send::new(types::Fd(fd), out.as_ptr(), out.len() as u32)
+            .build()
+            .user_data((id << 1) | 1);
+        conn.out = Some(out);
+        self.submit(entry, format!("send({fd})"));
+    }
+
+    /// The reply went out: wait for the next request.
+    fn on_send(&mut self, id: u64) {
+        if let Some(conn) = self.conns.get_mut(&id) {
+            conn.out = None;
+        }
+        self.submit_recv(id);
+    }
+}
+
 /// Requests submitted to io_uring; the kernel completes them.
 pub fn io_uring(
     listener: TcpListener,
@@ -328,139 +439,61 @@ pub fn io_uring(
     c: &Counters,
     t: &Tracer,
 ) -> LaneResult {
-    use io_uring::{IoUring, opcode, types};
+    use io_uring::types;
     let sys = Sys::new(c, t, lane);
-    let mut ring = IoUring::new(64).map_err(|e| failed("io_uring_setup", &e))?;
+    let ring = io_uring::IoUring::new(64).map_err(|e| failed("io_uring_setup", &e))?;
     c.add(&c.threads, 1);
-    let lfd = listener.as_raw_fd();
-    const ACCEPT: u64 = u64::MAX;
-    // Per connection: the buffers the kernel reads into and writes from.
-    let mut bufs: HashMap<u64, UringConn> = HashMap::new();
-    let mut next_id = 0u64;
-    let mut accepted = 0;
-    let mut open = 0;
-    let submit = |ring: &mut IoUring, entry: io_uring::squeue::Entry, what: String| {
-        // SAFETY: the buffers an entry points to live in `bufs` until its completion.
-        unsafe {
-            let _ = ring.submission().push(&entry);
-        }
-        c.add(&c.submissions, 1);
-        sys.record(&format!("submit {what}"), 0, 0);
+    let mut u = Uring {
+        ring,
+        sys: &sys,
+        c,
+        lfd: listener.as_raw_fd(),
+        conns: HashMap::new(),
+        next_id: 0,
+        accepted: 0,
+        open: 0,
     };
-    submit(
-        &mut ring,
-        opcode::Accept::new(types::Fd(lfd), std::ptr::null_mut(), std::ptr::null_mut())
-            .build()
-            .user_data(ACCEPT),
-        "accept".into(),
-    );
+    u.submit_accept();
     let ts = types::Timespec::new().nsec(STOP_CHECK.as_nanos() as u32);
     let result = loop {
         if let Err(e) = lane.cancel.check() {
             break Err(e.into());
         }
-        if accepted == load.clients && open == 0 {
+        if u.accepted == load.clients && u.open == 0 {
             break Ok(());
         }
         let args = types::SubmitArgs::new().timespec(&ts);
-        let r = ring.submitter().submit_with_args(1, &args);
+        let r = u.ring.submitter().submit_with_args(1, &args);
         c.add(&c.wakeups, 1);
-        let r = match r {
-            Ok(n) => n as isize,
+        match r {
+            Ok(n) => sys.record("io_uring_enter(wait 1)", n as isize, 0),
             Err(e) => {
                 sys.record("io_uring_enter", -1, e.raw_os_error().unwrap_or(0));
-                if e.raw_os_error() == Some(libc::ETIME) || e.raw_os_error() == Some(libc::EINTR) {
+                if matches!(e.raw_os_error(), Some(libc::ETIME | libc::EINTR)) {
                     continue;
                 }
                 break Err(failed("io_uring_enter", &e));
             }
-        };
-        sys.record("io_uring_enter(wait 1)", r, 0);
-        let done: Vec<(u64, i32)> = ring
+        }
+        let done: Vec<(u64, i32)> = u
+            .ring
             .completion()
             .map(|cqe| (cqe.user_data(), cqe.result()))
             .collect();
         for (ud, res) in done {
             c.add(&c.completions, 1);
-            if ud == ACCEPT {
-                if res >= 0 {
-                    accepted += 1;
-                    open += 1;
-                    next_id += 1;
-                    let mut buf = Box::new([0u8; 512]);
-                    let recv = opcode::Recv::new(types::Fd(res), buf.as_mut_ptr(), 512)
-                        .build()
-                        .user_data(next_id << 1);
-                    bufs.insert(
-                        next_id,
-                        UringConn {
-                            // SAFETY: the accept completion hands us a new
-                            // descriptor nobody else owns.
-                            fd: unsafe { OwnedFd::from_raw_fd(res) },
-                            buf,
-                            pending: Pending::default(),
-                            out: None,
-                        },
-                    );
-                    submit(&mut ring, recv, format!("recv({res})"));
-                    if accepted < load.clients {
-                        submit(
-                            &mut ring,
-                            opcode::Accept::new(
-                                types::Fd(lfd),
-                                std::ptr::null_mut(),
-                                std::ptr::null_mut(),
-                            )
-                            .build()
-                            .user_data(ACCEPT),
-                            "accept".into(),
-                        );
-                    }
-                }
-                continue;
+            match (ud == ACCEPT, ud & 1 == 1) {
+                (true, _) => u.on_accept(res, load.clients),
+                (false, true) => u.on_send(ud >> 1),
+                (false, false) => u.on_recv(ud >> 1, res),
             }
-            let (id, is_send) = (ud >> 1, ud & 1 == 1);
-            let Some(entry) = bufs.get_mut(&id) else {
-                continue;
-            };
-            let fd = entry.fd.as_raw_fd();
-            if is_send {
-                // The reply went out: wait for the next request.
-                entry.out = None;
-                let recv = opcode::Recv::new(types::Fd(fd), entry.buf.as_mut_ptr(), 512)
-                    .build()
-                    .user_data(id << 1);
-                submit(&mut ring, recv, format!("recv({fd})"));
-                continue;
-            }
-            if res <= 0 {
-                bufs.remove(&id);
-                open -= 1;
-                continue;
-            }
-            c.add(&c.bytes, res as u64);
-            let replies = entry.pending.take(&entry.buf[..res as usize]);
-            if replies.is_empty() {
-                let recv = opcode::Recv::new(types::Fd(fd), entry.buf.as_mut_ptr(), 512)
-                    .build()
-                    .user_data(id << 1);
-                submit(&mut ring, recv, format!("recv({fd})"));
-                continue;
-            }
-            c.add(&c.requests, replies.len() as u64);
-            let out: Box<[u8]> = replies.concat().into_boxed_slice();
-            c.add(&c.bytes, out.len() as u64);
-            let send = opcode::Send::new(types::Fd(fd), out.as_ptr(), out.len() as u32)
-                .build()
-                .user_data((id << 1) | 1);
-            entry.out = Some(out);
-            submit(&mut ring, send, format!("send({fd})"));
         }
     };
     // Dropping the ring cancels whatever is still in flight; then the
     // connections and the listener close as they drop.
+    let Uring { ring, conns, .. } = u;
     drop(ring);
-    drop(bufs);
+    drop(conns);
     drop(listener);
     finish_thread(c);
     result

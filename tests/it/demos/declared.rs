@@ -59,6 +59,25 @@ const RUNS: &[(&str, &[(&str, &str)])] = &[
         &[("durations", "[80, 30, 120, 50]"), ("timeout_ms", "60")],
     ),
     ("executor", &[("step_ms", "10")]),
+    ("race", &[("withdrawals", "500"), ("gap_ns", "200")]),
+    ("taskgroup", &[("durations", "[80, 30, 100, 20, 60]")]),
+    (
+        "taskgroup",
+        &[("durations", "[80, 30, 100, 20, 60]"), ("fail_job", "3")],
+    ),
+    (
+        "runtimes",
+        &[("hog_ms", "50"), ("rounds", "1000"), ("items", "300")],
+    ),
+    (
+        "runtimes",
+        &[
+            ("hog_ms", "50"),
+            ("rounds", "200"),
+            ("items", "300"),
+            ("await_inside", "true"),
+        ],
+    ),
     (
         "flags",
         &[("count", "6"), ("latency_ms", "50"), ("limit", "3")],
@@ -165,4 +184,144 @@ fn what_differs(id: &str, params: &[(&str, &str)], out: &demo::Outcome) -> Vec<S
         }
     }
     problems
+}
+
+/// Two parameter sets per demo and a figure that must differ between them:
+/// the figures are measured in the run, not written into the demo. (Each
+/// pair is chosen so the difference is far outside any machine's noise.)
+/// `(demo, parameters A, parameters B, lane, metric)`.
+type Follows = (&'static str, Set, Set, &'static str, &'static str);
+type Set = &'static [(&'static str, &'static str)];
+
+const FOLLOWS: &[Follows] = &[
+    (
+        "spinner",
+        &[("call_ms", "200"), ("frame_ms", "50")],
+        &[("call_ms", "600"), ("frame_ms", "50")],
+        "thread",
+        "ticks",
+    ),
+    (
+        "parallel",
+        &[
+            ("workload", "io"),
+            ("jobs", "2"),
+            ("chunks", "2"),
+            ("chunk_ms", "20"),
+        ],
+        &[
+            ("workload", "io"),
+            ("jobs", "6"),
+            ("chunks", "2"),
+            ("chunk_ms", "20"),
+        ],
+        "event-loop",
+        "work_ms",
+    ),
+    (
+        "file-io",
+        &[("file_mb", "1"), ("files", "1")],
+        &[("file_mb", "3"), ("files", "1")],
+        "executor",
+        "bytes_written",
+    ),
+    (
+        "callbacks",
+        &[("fail_step", "1")],
+        &[("fail_step", "3")],
+        "callbacks",
+        "steps_run",
+    ),
+    (
+        "io-models",
+        &[("clients", "2"), ("requests", "5"), ("think_ms", "2")],
+        &[("clients", "3"), ("requests", "5"), ("think_ms", "2")],
+        "epoll",
+        "requests",
+    ),
+    (
+        "futures",
+        &[("durations", "[80, 30, 120, 50]"), ("timeout_ms", "60")],
+        &[("durations", "[80, 150, 120, 90]"), ("timeout_ms", "60")],
+        "completion-order",
+        "first_result_ms",
+    ),
+    (
+        "race",
+        &[("workers", "2"), ("withdrawals", "500"), ("gap_ns", "200")],
+        &[("workers", "4"), ("withdrawals", "500"), ("gap_ns", "200")],
+        "threads-mutex",
+        "final",
+    ),
+    (
+        "taskgroup",
+        &[("durations", "[80, 30, 100, 20, 60]"), ("fail_job", "2")],
+        &[("durations", "[80, 30, 100, 20, 60]"), ("fail_job", "3")],
+        "taskgroup",
+        "first_error_ms",
+    ),
+    (
+        "runtimes",
+        &[
+            ("hog_ms", "50"),
+            ("rounds", "200"),
+            ("items", "300"),
+            ("tasks", "4"),
+        ],
+        &[
+            ("hog_ms", "50"),
+            ("rounds", "200"),
+            ("items", "300"),
+            ("tasks", "8"),
+        ],
+        "local-set",
+        "counter_expected",
+    ),
+    (
+        "flags",
+        &[("count", "4"), ("latency_ms", "20")],
+        &[("count", "6"), ("latency_ms", "20")],
+        "async",
+        "ok",
+    ),
+    (
+        "charfinder",
+        &[("levels", "[3]"), ("hold_ms", "200"), ("think_ms", "50")],
+        &[("levels", "[5]"), ("hold_ms", "200"), ("think_ms", "50")],
+        "event-loop",
+        "clients",
+    ),
+];
+
+#[test]
+fn each_demo_s_figures_follow_its_parameters() {
+    // The executor's steps are the same every run by design (its own
+    // virtual clock); every other demo must answer to its parameters.
+    let covered: BTreeSet<&str> = FOLLOWS.iter().map(|r| r.0).collect();
+    for d in demo::all() {
+        let id = d.info().id;
+        assert!(
+            covered.contains(id) || id == "executor",
+            "give `{id}` a row in FOLLOWS"
+        );
+    }
+    let params = |set: &[(&str, &str)]| set.iter().fold(Params::new(), |p, (k, v)| p.with(k, v));
+    let problems: Vec<String> = std::thread::scope(|s| {
+        let runs: Vec<_> = FOLLOWS
+            .iter()
+            .map(|(id, a, b, lane, metric)| {
+                s.spawn(move || {
+                    let fa = crate::support::fig(&run_headless(id, params(a)), lane, metric);
+                    let fb = crate::support::fig(&run_headless(id, params(b)), lane, metric);
+                    (fa != fb).then_some(()).ok_or(format!(
+                        "{id}: {lane}.{metric} is {fa} for {a:?} and for {b:?}"
+                    ))
+                })
+            })
+            .collect();
+        runs.into_iter()
+            .filter_map(|r| r.join().expect("a demo run panicked").err())
+            .collect()
+    });
+    assert!(problems.is_empty(), "{problems:#?}");
 }
