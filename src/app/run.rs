@@ -51,6 +51,16 @@ enum Control {
 struct Runtime {
     term: Tui,
     demo: Option<DemoRun>,
+    /// The speaker-notes socket, from the first time presenter mode is on.
+    notes: Option<super::presenter::NotesServer>,
+    /// The slide last sent to notes views.
+    slide: Option<super::presenter::Slide>,
+    /// Starting the socket was tried (once is enough).
+    notes_tried: bool,
+    /// The warm-up of the demos, while it runs.
+    prerun: Option<super::prerun::PrerunJob>,
+    /// Where helper threads report.
+    tx: Sender<Control>,
     /// When the running demo started (for the panic test hook).
     demo_since: Option<Instant>,
     /// Asks for a redraw once the code grammars have loaded; taken when a
@@ -82,6 +92,20 @@ impl Runtime {
                 });
             }
         }
+        if let Some(demos) = e.prerun {
+            self.prerun = None;
+            let tx = self.tx.clone();
+            let report = move |s| {
+                let _ = tx.send(Control::App(Msg::Prerun(s)));
+            };
+            match super::prerun::PrerunJob::start(demos, report) {
+                Ok(job) => self.prerun = Some(job),
+                Err(e) => app.notices.push(Notice::Text(crate::tr!(
+                    "cannot warm up the demos: {e}",
+                    "无法预热演示：{e}"
+                ))),
+            }
+        }
         if let Some(command) = e.demo {
             self.command(app, command);
         }
@@ -98,6 +122,14 @@ impl Runtime {
                 watched,
             } => {
                 self.demo = None;
+                // A demo in front of the class has the machine to itself.
+                if self.prerun.take().is_some()
+                    && let Some(p) = &mut app.prerun
+                    && !p.finished
+                {
+                    p.finished = true;
+                    p.stopped = true;
+                }
                 let Some(d) = demo::find(&id) else { return };
                 crate::tempfiles::sweep_quietly();
                 match DemoRun::start(d, &params, scale, self.senders.clone(), watched) {
@@ -125,6 +157,32 @@ impl Runtime {
         if let Some(run) = &self.demo {
             app.set_dropped(run.dropped());
         }
+    }
+
+    /// In presenter mode, tells notes views (`concur --notes`) where the
+    /// lesson is whenever that changes.
+    fn publish_slide(&mut self, app: &mut App) {
+        if !app.present {
+            return;
+        }
+        if !self.notes_tried {
+            self.notes_tried = true;
+            match super::presenter::NotesServer::start(&super::presenter::socket_dir()) {
+                Ok(server) => self.notes = Some(server),
+                Err(e) => {
+                    // Presenting works without notes; say why they are off.
+                    app.present_notes_failed(e.to_string());
+                }
+            }
+        }
+        let (Some(server), Some(slide)) = (&self.notes, app.slide()) else {
+            return;
+        };
+        if self.slide.as_ref().is_some_and(|s| s.same_place(&slide)) {
+            return;
+        }
+        server.publish(&slide);
+        self.slide = Some(slide);
     }
 
     fn draw_if_due(&mut self, app: &App) -> std::io::Result<()> {
@@ -218,6 +276,11 @@ pub fn run(
     let mut rt = Runtime {
         term,
         demo: None,
+        notes: None,
+        slide: None,
+        notes_tried: false,
+        prerun: None,
+        tx: tx.clone(),
         demo_since: None,
         grammars: Some(tx.clone()),
         writer,
@@ -243,6 +306,7 @@ pub fn run(
             break;
         }
         rt.reconcile(&mut app);
+        rt.publish_slide(&mut app);
         rt.draw_if_due(&app)?;
         match test_panic.as_deref() {
             Some("running") if rt.demo_since.is_some_and(|t| t.elapsed() > PANIC_AFTER) => {
@@ -279,6 +343,7 @@ impl Runtime {
     /// the demo and waits, bounded, for its lanes: their temp files,
     /// sockets and child processes go before the process does.
     fn stop_demo(&mut self) {
+        self.prerun = None;
         if let Some(run) = self.demo.take() {
             run.stop_and_wait(STOP_WAIT);
         }

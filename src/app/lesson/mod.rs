@@ -4,6 +4,8 @@
 
 mod nav;
 mod present;
+#[cfg(test)]
+mod screen_tests;
 mod view;
 
 use std::cell::{Cell, RefCell};
@@ -25,13 +27,15 @@ pub use present::big_title;
 pub use view::render;
 
 const WHEEL_LINES: usize = 3;
+/// Columns one `>` or `<` moves code sideways.
+const CODE_STEP: isize = 8;
 
 /// Rendered lines of the current step, kept until what they depend on
 /// changes: the step, the width, the language, the theme, whether code is
 /// highlighted yet, and the mode (the projector drops the heading).
 #[derive(Debug, Default)]
 struct TextCache {
-    key: Option<(usize, u16, Lang, String, bool, bool)>,
+    key: Option<(usize, u16, Lang, String, bool, bool, usize)>,
     lines: Rc<Vec<Line<'static>>>,
 }
 
@@ -40,6 +44,8 @@ pub struct LessonState {
     pub id: String,
     pub step: usize,
     pub scroll: usize,
+    /// Columns the step's code lines are scrolled sideways (`>` / `<`).
+    pub code_shift: usize,
     /// The current step's demo (idle until started).
     pub demo: Option<DemoView>,
     /// Set when the step's demo id does not exist.
@@ -62,6 +68,7 @@ impl LessonState {
             id: id.to_string(),
             step,
             scroll: 0,
+            code_shift: 0,
             demo: None,
             missing_demo: None,
             overlay: None,
@@ -132,8 +139,29 @@ impl LessonState {
         self.leave_step();
         self.step = step;
         self.scroll = 0;
+        self.code_shift = 0;
         self.load_demo(lesson);
         Effect::redraw()
+    }
+
+    /// Scrolls the step's code sideways by `delta` columns, as far as its
+    /// widest line needs.
+    fn shift_code(&mut self, delta: isize, lesson: &Lesson) -> Effect {
+        let widest = lesson
+            .steps
+            .get(self.step)
+            .map_or(0, |s| crate::ui::markdown::widest_code(&s.blocks));
+        let next = self.code_shift.saturating_add_signed(delta).min(widest);
+        if next == self.code_shift {
+            return Effect::none();
+        }
+        self.code_shift = next;
+        Effect::redraw()
+    }
+
+    /// How far the text could scroll when last drawn (0: all of it shows).
+    pub fn max_scroll(&self) -> usize {
+        self.max_scroll.get()
     }
 
     fn scroll_by(&mut self, delta: isize) -> Effect {
@@ -170,6 +198,8 @@ impl LessonState {
             Action::LastStep => self.go_to(last, lesson),
             Action::ScrollDown => self.scroll_by(1),
             Action::ScrollUp => self.scroll_by(-1),
+            Action::CodeRight => self.shift_code(CODE_STEP, lesson),
+            Action::CodeLeft => self.shift_code(-CODE_STEP, lesson),
             Action::GoTo => {
                 self.overlay = Some(Overlay::go_to());
                 Effect::redraw()
