@@ -145,12 +145,13 @@ fn a_stop_ends_server_clients_and_threads_at_once() {
     let addr: std::net::SocketAddr = addr.expect("the address is logged").parse().unwrap();
     std::thread::sleep(Duration::from_millis(300));
     assert!(demo_threads() >= 3, "the lanes and workers run");
+    // (That no thread at all is left is checked by tests/demo_cleanup.rs,
+    // alone in its binary: here other tests may run this demo meanwhile.)
     let stop = Instant::now();
     assert!(run.stop_and_wait(Duration::from_secs(5)));
     let took = stop.elapsed();
     // ~100 ms is the aim; the margin is for a loaded machine.
     assert!(took < Duration::from_secs(1), "stopping took {took:?}");
-    assert_eq!(demo_threads(), 0);
     let refused = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1));
     assert!(refused.is_err(), "the port is closed");
 }
