@@ -108,7 +108,13 @@ impl Widget for DemoPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (t, v, lang) = (self.theme, self.view, self.lang);
         let s = lang.strings();
-        let mut title = format!(" {}: {} · {} ", s.demo, v.info.id, v.info.title.get(lang));
+        let colon = if lang.is_zh() { "：" } else { ": " };
+        let mut title = format!(
+            " {}{colon}{} · {} ",
+            s.demo,
+            v.info.id,
+            v.info.title.get(lang)
+        );
         let params = changed_params(v);
         if !params.is_empty() {
             title.push_str(&format!("[{}] ", params.join(" ")));
