@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use concur::app::App;
 use concur::app::run::{self, Exit};
 use concur::config::{self, ConfigStore};
-use concur::demo::{self, HeadlessOptions, Params};
+use concur::demo::{self, HeadlessOptions, Params, Watched};
 use concur::i18n::{LocalText, Notice};
 use concur::lesson::{Catalog, Lang, Source, check::check};
 use concur::plain;
@@ -453,8 +453,15 @@ fn run_demo(args: DemoArgs, lang: Lang) -> anyhow::Result<ExitCode> {
         seconds: args.seconds,
         scale: args.speed,
     };
+    // With a time limit the run ends when it is up: a demo's server keeps
+    // serving until then, so it can be tried from another terminal.
+    let watched = if args.seconds.is_some() {
+        Watched::Timed
+    } else {
+        Watched::Headless
+    };
     let outcome = if args.json {
-        let outcome = demo::run_headless(d, params, opts, |_, _| {})?;
+        let outcome = demo::run_headless_as(d, params, opts, watched, |_, _| {})?;
         println!(
             "{}",
             serde_json::to_string_pretty(&plain::to_json(&outcome))?
@@ -468,7 +475,7 @@ fn run_demo(args: DemoArgs, lang: Lang) -> anyhow::Result<ExitCode> {
             ),
             None => None,
         };
-        plain::run_plain(d, params, opts, cast.as_ref(), lang)?
+        plain::run_plain(d, params, opts, watched, cast.as_ref(), lang)?
     };
     let failed = outcome.view.lanes.iter().any(|l| l.error.is_some());
     Ok(if failed {

@@ -63,6 +63,10 @@ const PARAMS: &[(&str, &[(&str, &str)])] = &[
     ("taskgroup", &[]),
     // Stopped inside the hog: it holds the lane's only thread.
     ("runtimes", &[("hog_ms", "2000")]),
+    // Long answers: every lane is mid-download when stopped.
+    ("flags", &[("latency_ms", "2000")]),
+    // Building the index, or serving a crowd, when stopped.
+    ("charfinder", &[]),
 ];
 
 #[test]

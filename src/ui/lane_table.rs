@@ -29,6 +29,8 @@ fn cell(value: f64, unit: Unit) -> String {
         Unit::Flag => if value != 0.0 { "✓" } else { "✗" }.into(),
         Unit::Ms if value < 100.0 => format!("{value:.1}"),
         Unit::Bytes => format!("{:.0}K", value / 1024.0),
+        Unit::KiB => format!("{value:.1}"),
+        Unit::Ratio => format!("{value:.2}"),
         _ => format!("{value:.0}"),
     }
 }
