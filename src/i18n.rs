@@ -143,6 +143,7 @@ pub struct Strings {
     pub not_viewed: &'static str,
     pub no_lessons: &'static str,
     pub problems_loading: &'static str,
+    pub check_hint: &'static str,
     pub step: &'static str,
     pub demo: &'static str,
     pub press_space: &'static str,
@@ -188,6 +189,7 @@ pub struct Strings {
     pub theme_now: &'static str,
     pub incomplete_answer: &'static str,
     pub zoomed: &'static str,
+    pub prerun_nothing: &'static str,
 }
 
 pub static EN: Strings = Strings {
@@ -196,7 +198,8 @@ pub static EN: Strings = Strings {
     viewed: "viewed",
     not_viewed: "new",
     no_lessons: "No lessons could be loaded.",
-    problems_loading: "could not be loaded; run `concur check` for details",
+    problems_loading: "problems in",
+    check_hint: "for the reasons, run:",
     step: "step",
     demo: "demo",
     press_space: "Press Space to start",
@@ -242,6 +245,7 @@ pub static EN: Strings = Strings {
     theme_now: "theme",
     incomplete_answer: "pick an answer first",
     zoomed: "zoomed: z back · PgUp/PgDn scroll the log",
+    prerun_nothing: "no demo to warm up here",
 };
 
 pub static ZH: Strings = Strings {
@@ -250,7 +254,8 @@ pub static ZH: Strings = Strings {
     viewed: "已读",
     not_viewed: "未读",
     no_lessons: "没有能加载的课程。",
-    problems_loading: "无法加载；运行 `concur check` 查看详情",
+    problems_loading: "这些文件有问题：",
+    check_hint: "查看原因请运行：",
     step: "步骤",
     demo: "演示",
     press_space: "按空格键开始",
@@ -296,6 +301,7 @@ pub static ZH: Strings = Strings {
     theme_now: "主题",
     incomplete_answer: "请先选出答案",
     zoomed: "已放大：z 返回 · PgUp/PgDn 滚动日志",
+    prerun_nothing: "这里没有需要预热的演示",
 };
 
 /// A warning for the user, kept as data so it is shown in the language of

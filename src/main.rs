@@ -8,12 +8,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use concur::app::App;
 use concur::app::run::{self, Exit};
 use concur::config::{self, ConfigStore};
-use concur::demo::{self, HeadlessOptions, Params};
+use concur::demo::{self, HeadlessOptions, Params, Watched};
 use concur::i18n::{LocalText, Notice};
 use concur::lesson::{Catalog, Lang, Source, check::check};
 use concur::plain;
 use concur::progress::{self, Store};
-use concur::ui::theme::registry::{self, Registry, Start};
+use concur::ui::theme::registry::{self, Registry};
 
 /// A terminal app that teaches concurrency: lessons beside live demos that
 /// run real threads, event loops and system calls, and measure themselves.
@@ -34,6 +34,10 @@ struct Cli {
     /// Start in presenter mode (big titles, no chrome; `p` toggles it)
     #[arg(long)]
     present: bool,
+    /// The presenter's second screen: follow a presenting concur (in another
+    /// terminal) and show each step's speaker notes, the next step and the time
+    #[arg(long, conflicts_with_all = ["lesson", "present"])]
+    notes: bool,
     /// Colour theme: dark, light, high-contrast, mono, one of yours, or a
     /// theme file's path [default: the last one chosen with T, or dark]
     #[arg(long, value_name = "NAME|PATH")]
@@ -68,6 +72,17 @@ enum Command {
     },
     /// Run a demo outside the TUI, or list the demos
     Demo(DemoArgs),
+    /// Present a lesson to a class: presenter mode (big titles, no chrome,
+    /// speaker notes for `concur --notes` in another terminal)
+    Present {
+        /// The lesson to open (see `concur list`); the lesson list without it
+        lesson: Option<String>,
+        /// Run every demo of the lesson once first (of every lesson without
+        /// one), so nothing is a cold start in front of the class; the screen
+        /// says when they are ready
+        #[arg(long)]
+        prerun: bool,
+    },
     /// Show your progress (lessons viewed, quiz scores), or reset it
     Progress {
         /// Print JSON instead of a table
@@ -212,18 +227,29 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Check { dir }) => {
             let catalog = Catalog::load(&source_of(dir.or(cli.lessons)));
             let problems = check(&catalog);
+            let warnings = concur::ui::fit::warnings(&catalog);
             for p in &problems {
                 println!("{p}");
             }
+            for w in &warnings {
+                println!("{}", warning(w));
+            }
+            let files: usize = catalog.lessons.iter().map(|s| s.by_lang.len()).sum();
+            let counted =
+                |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
             if problems.is_empty() {
-                let files: usize = catalog.lessons.iter().map(|s| s.by_lang.len()).sum();
                 println!(
-                    "ok: {} lessons, {files} lesson files, no problems",
-                    catalog.lessons.len()
+                    "ok: {} lessons, {files} lesson files, no errors, {}",
+                    catalog.lessons.len(),
+                    counted(warnings.len(), "warning")
                 );
                 Ok(ExitCode::SUCCESS)
             } else {
-                eprintln!("{} problem(s)", problems.len());
+                eprintln!(
+                    "{}, {}",
+                    counted(problems.len(), "error"),
+                    counted(warnings.len(), "warning")
+                );
                 Ok(ExitCode::from(1))
             }
         }
@@ -231,13 +257,23 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Progress { json, reset }) => {
             show_progress(&Catalog::load(&source_of(cli.lessons)), json, reset, lang)
         }
-        None => tui(
-            cli.lesson,
-            source_of(cli.lessons),
+        Some(Command::Present { lesson, prerun }) => tui(Start {
+            lesson,
+            source: source_of(cli.lessons),
             lang,
-            cli.theme,
-            cli.present,
-        ),
+            theme: cli.theme,
+            present: true,
+            prerun,
+        }),
+        None if cli.notes => notes(cli.theme),
+        None => tui(Start {
+            lesson: cli.lesson,
+            source: source_of(cli.lessons),
+            lang,
+            theme: cli.theme,
+            present: cli.present,
+            prerun: false,
+        }),
     }
 }
 
@@ -297,6 +333,13 @@ fn list(catalog: &Catalog, json: bool, lang: Lang) -> anyhow::Result<ExitCode> {
         eprintln!("{p}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A warning as `concur check` prints it: `path:line: warning: message`.
+fn warning(p: &concur::problem::Problem) -> String {
+    let mut w = p.clone();
+    w.message = format!("warning: {}", p.message);
+    w.to_string()
 }
 
 /// `text` padded to `width` display columns (CJK counts double).
@@ -439,8 +482,15 @@ fn run_demo(args: DemoArgs, lang: Lang) -> anyhow::Result<ExitCode> {
         seconds: args.seconds,
         scale: args.speed,
     };
+    // With a time limit the run ends when it is up: a demo's server keeps
+    // serving until then, so it can be tried from another terminal.
+    let watched = if args.seconds.is_some() {
+        Watched::Timed
+    } else {
+        Watched::Headless
+    };
     let outcome = if args.json {
-        let outcome = demo::run_headless(d, params, opts, |_, _| {})?;
+        let outcome = demo::run_headless_as(d, params, opts, watched, |_, _| {})?;
         println!(
             "{}",
             serde_json::to_string_pretty(&plain::to_json(&outcome))?
@@ -454,7 +504,7 @@ fn run_demo(args: DemoArgs, lang: Lang) -> anyhow::Result<ExitCode> {
             ),
             None => None,
         };
-        plain::run_plain(d, params, opts, cast.as_ref(), lang)?
+        plain::run_plain(d, params, opts, watched, cast.as_ref(), lang)?
     };
     let failed = outcome.view.lanes.iter().any(|l| l.error.is_some());
     Ok(if failed {
@@ -464,13 +514,18 @@ fn run_demo(args: DemoArgs, lang: Lang) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn tui(
+/// How the TUI starts.
+struct Start {
     lesson: Option<String>,
     source: Source,
     lang: Lang,
     theme: Option<String>,
     present: bool,
-) -> anyhow::Result<ExitCode> {
+    /// Warm up the demos first (`concur present --prerun`).
+    prerun: bool,
+}
+
+fn needs_terminal() -> anyhow::Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!(
@@ -478,6 +533,33 @@ fn tui(
              to run a demo without one: concur demo ID --plain (or --json)"
         );
     }
+    Ok(())
+}
+
+/// `concur --notes`: the speaker notes of a presenting concur.
+fn notes(theme: Option<String>) -> anyhow::Result<ExitCode> {
+    needs_terminal()?;
+    let mut settings = ConfigStore::in_dir(config::default_dir());
+    let (cfg, _) = settings.load();
+    let themes = Registry::new(settings.dir()).choose(registry::Start {
+        cli: theme.as_deref(),
+        no_color: registry::no_color_env(),
+        saved: cfg.theme.as_deref(),
+    })?;
+    concur::app::notes_view::run(themes.current)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tui(start: Start) -> anyhow::Result<ExitCode> {
+    let Start {
+        lesson,
+        source,
+        lang,
+        theme,
+        present,
+        prerun,
+    } = start;
+    needs_terminal()?;
     if let Source::Dir(dir) = &source
         && !dir.is_dir()
     {
@@ -493,7 +575,7 @@ fn tui(
     let (cfg, warnings) = settings.load();
     // Settings and theme files speak in file errors: shown as they are.
     notices.extend(warnings.into_iter().map(LocalText::same));
-    let themes = Registry::new(settings.dir()).choose(Start {
+    let themes = Registry::new(settings.dir()).choose(registry::Start {
         cli: theme.as_deref(),
         no_color: registry::no_color_env(),
         saved: cfg.theme.as_deref(),
@@ -516,6 +598,17 @@ fn tui(
             format!("no lesson `{id}`; the lessons are: {}", ids.join(", "))
         })?,
         None => concur::app::Effect::redraw(),
+    };
+    // The warm-up starts with the first frame.
+    let initial = if prerun {
+        let warm = app.start_prerun();
+        app.flash = warm.flash;
+        concur::app::Effect {
+            prerun: warm.prerun,
+            ..initial
+        }
+    } else {
+        initial
     };
     match run::run(app, store, settings, initial)? {
         Exit::Quit => Ok(ExitCode::SUCCESS),

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::demo::{
     Demo, DemoEvent, DemoView, EventKind, HeadlessOptions, LaneState, Outcome, ParamError, Params,
-    Unit, run_headless,
+    Unit, Watched, run_headless_as,
 };
 use crate::i18n::Lang;
 use crate::record::CastTerm;
@@ -102,6 +102,7 @@ pub fn run_plain(
     demo: &dyn Demo,
     params: Params,
     opts: HeadlessOptions,
+    watched: Watched,
     record: Option<&CastTerm>,
     lang: Lang,
 ) -> Result<Outcome, ParamError> {
@@ -110,9 +111,13 @@ pub fn run_plain(
         None => ProgressDrawTarget::stderr_with_hz(20),
     };
     let lanes = PlainLanes::new(demo, MultiProgress::with_draw_target(target), record, lang);
-    let outcome = run_headless(demo, params, opts, |view: &DemoView, ev: &DemoEvent| {
-        lanes.on_event(view, ev)
-    })?;
+    let outcome = run_headless_as(
+        demo,
+        params,
+        opts,
+        watched,
+        |view: &DemoView, ev: &DemoEvent| lanes.on_event(view, ev),
+    )?;
     lanes.finish();
     let summary = summary(&outcome, lang);
     print!("{summary}");

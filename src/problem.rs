@@ -2,12 +2,21 @@
 
 /// A located problem in a lesson, quiz or theme file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, thiserror::Error)]
-#[error("{path}:{line}: {message}")]
 pub struct Problem {
     pub path: String,
-    /// 1-based.
+    /// 1-based; 0 when the problem is about the whole file or folder.
     pub line: usize,
     pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.path, self.message)
+        } else {
+            write!(f, "{}:{}: {}", self.path, self.line, self.message)
+        }
+    }
 }
 
 impl Problem {
@@ -15,6 +24,16 @@ impl Problem {
         Problem {
             path: path.into(),
             line: line.max(1),
+            message: message.into(),
+        }
+    }
+
+    /// A problem with no line to point at: a missing folder, an unreadable
+    /// file, a file that is missing something as a whole.
+    pub fn whole(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Problem {
+            path: path.into(),
+            line: 0,
             message: message.into(),
         }
     }
@@ -61,5 +80,9 @@ mod tests {
     #[test]
     fn display_is_path_line_message() {
         assert_eq!(Problem::new("a.md", 3, "bad").to_string(), "a.md:3: bad");
+        assert_eq!(
+            Problem::whole("/nonexistent", "not a directory of lessons").to_string(),
+            "/nonexistent: not a directory of lessons"
+        );
     }
 }

@@ -32,13 +32,15 @@ fn open_fds() -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// Demos name their temp files `concur-*`; other programs' files are not ours to count.
+/// Demos name their temp files `concur-<pid>-*`: only this process's
+/// count (another concur, or another test run, may be busy beside us).
 fn temp_entries() -> BTreeSet<String> {
+    let ours = format!("concur-{}-", std::process::id());
     std::fs::read_dir(std::env::temp_dir())
         .map(|d| {
             d.filter_map(|e| e.ok())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with("concur-"))
+                .filter(|n| n.starts_with(&ours))
                 .collect()
         })
         .unwrap_or_default()
@@ -61,6 +63,10 @@ const PARAMS: &[(&str, &[(&str, &str)])] = &[
     ("taskgroup", &[]),
     // Stopped inside the hog: it holds the lane's only thread.
     ("runtimes", &[("hog_ms", "2000")]),
+    // Long answers: every lane is mid-download when stopped.
+    ("flags", &[("latency_ms", "2000")]),
+    // Building the index, or serving a crowd, when stopped.
+    ("charfinder", &[]),
 ];
 
 #[test]

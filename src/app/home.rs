@@ -99,14 +99,18 @@ pub fn render(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
     let mut notes = Vec::new();
     let broken = broken_lessons(app);
     if !broken.is_empty() {
-        let dir = match &app.catalog.source {
-            crate::lesson::Source::Dir(d) => format!(" {}", d.display()),
-            crate::lesson::Source::Builtin => String::new(),
+        // No space after full-width punctuation (`：`).
+        let (sep, gap) = if app.lang.is_zh() {
+            ("；", "")
+        } else {
+            ("; ", " ")
         };
         notes.push(format!(
-            "⚠ {} {} (concur check{dir})",
+            "⚠ {}{gap}{}{sep}{}{gap}{}",
+            s.problems_loading,
             broken.join(", "),
-            s.problems_loading
+            s.check_hint,
+            check_command(&app.catalog.source)
         ));
     }
     notes.extend(
@@ -152,6 +156,25 @@ pub fn render(app: &App, state: &HomeState, area: Rect, buf: &mut Buffer) {
         app.flash.as_ref().map(|f| f.get(app.lang)),
     )
     .render(status, buf);
+}
+
+/// The command that reports what is wrong with these lessons, ready to
+/// paste: `concur check DIR` (quoted when the path needs it).
+pub fn check_command(source: &crate::lesson::Source) -> String {
+    match source {
+        crate::lesson::Source::Dir(d) => {
+            let dir = d.display().to_string();
+            let plain = dir
+                .chars()
+                .all(|c| c.is_alphanumeric() || "/._-~+,:@".contains(c));
+            if plain {
+                format!("concur check {dir}")
+            } else {
+                format!("concur check '{}'", dir.replace('\'', "'\\''"))
+            }
+        }
+        crate::lesson::Source::Builtin => "concur check".to_string(),
+    }
 }
 
 /// The lessons some file of which could not be loaded (by file name).

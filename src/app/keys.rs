@@ -21,6 +21,9 @@ pub enum Action {
     ScrollUp,
     PageDown,
     PageUp,
+    /// Code lines sideways (to read the end of a line cut with `…`).
+    CodeLeft,
+    CodeRight,
     ToggleDemo,
     RestartDemo,
     SwitchLang,
@@ -40,6 +43,8 @@ pub enum Action {
     NextTheme,
     TogglePresent,
     Blank,
+    /// Run every demo of the lesson once, before class.
+    Prerun,
     GoTo,
     Contents,
 }
@@ -190,6 +195,17 @@ pub static BINDINGS: &[Binding] = &[
     .and(Action::ScrollUp, &[Code(KeyCode::Up), Char('k')])
     .hint("↑↓", t("scroll", "滚动")),
     bind(
+        Action::CodeRight,
+        &[Char('>')],
+        LESSON,
+        "> <",
+        t(
+            "scroll code sideways (lines cut with …)",
+            "横向滚动代码（被 … 截断的行）",
+        ),
+    )
+    .and(Action::CodeLeft, &[Char('<')]),
+    bind(
         Action::ToggleDemo,
         &[Char(' ')],
         LESSON,
@@ -239,8 +255,8 @@ pub static BINDINGS: &[Binding] = &[
         &[H, L],
         "p",
         t(
-            "presenter mode: big titles, no chrome",
-            "演讲模式：大标题，无边框",
+            "presenter mode: big titles, no chrome (notes: concur --notes)",
+            "演讲模式：大标题，无边框（备注：concur --notes）",
         ),
     ),
     bind(
@@ -261,6 +277,16 @@ pub static BINDINGS: &[Binding] = &[
         t(
             "the lesson's steps (table of contents)",
             "本课的步骤（目录）",
+        ),
+    ),
+    bind(
+        Action::Prerun,
+        &[Char('P')],
+        &[H, L],
+        "P",
+        t(
+            "warm up: run every demo of the lesson once before class",
+            "预热：课前把本课的每个演示都运行一次",
         ),
     ),
     bind(

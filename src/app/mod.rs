@@ -19,10 +19,16 @@ pub mod help;
 pub mod home;
 pub mod keys;
 pub mod lesson;
+pub mod notes_view;
+pub mod prerun;
+pub mod presenter;
 pub mod quiz;
 pub mod run;
 pub mod status;
 pub mod watch;
+
+#[cfg(test)]
+mod fit_tests;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::buffer::Buffer;
@@ -60,6 +66,8 @@ pub enum Msg {
     Terminate(i32),
     /// The lessons directory changed and was read again.
     Reloaded(Box<Catalog>),
+    /// How far the warm-up of the demos got.
+    Prerun(prerun::PrerunStatus),
 }
 
 /// What the event loop must do after an update.
@@ -74,6 +82,9 @@ pub struct Effect {
     /// A short word in the status line: what the last key did, or why it
     /// did nothing here.
     pub flash: Option<LocalText>,
+    /// Warm up these demos (id, parameters), one run each, in the
+    /// background.
+    pub prerun: Option<Vec<(String, Params)>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -214,6 +225,8 @@ pub struct App {
     pub flash: Option<LocalText>,
     /// The terminal's size, so keys do nothing while "too small" shows.
     pub size: (u16, u16),
+    /// The warm-up of the demos (`P`), while it runs and after.
+    pub prerun: Option<prerun::PrerunStatus>,
     /// Quiz attempts left half done (by lesson id): `t` resumes them.
     attempts: std::collections::HashMap<String, Box<QuizState>>,
 }
@@ -234,6 +247,7 @@ impl App {
             clock_override: None,
             flash: None,
             size: (u16::MAX, u16::MAX),
+            prerun: None,
             attempts: Default::default(),
         };
         app.screen = Screen::Home(HomeState::at(app.next_unfinished()));
@@ -320,6 +334,7 @@ impl App {
                 Effect::redraw()
             }
             Msg::Demo(ev) => self.on_demo_event(ev),
+            Msg::Prerun(status) => self.on_prerun(status),
             Msg::Mouse(m) => {
                 let t = match &mut self.screen {
                     Screen::Home(h) => h.on_mouse(m, &self.catalog),
@@ -411,6 +426,7 @@ impl App {
                 self.blank = true;
                 return Effect::redraw();
             }
+            Action::Prerun => return self.start_prerun(),
             _ => {}
         }
         let t = match &mut self.screen {
@@ -606,6 +622,85 @@ impl App {
             l.refresh(set.get(self.lang));
         }
         Effect::redraw()
+    }
+
+    /// `P`: warm up every demo of the lesson on screen (every demo of every
+    /// lesson from the home screen).
+    pub fn start_prerun(&mut self) -> Effect {
+        let lessons: Vec<&crate::lesson::LessonSet> = match self.screen.lesson_id() {
+            Some(id) => self.catalog.find(id).into_iter().collect(),
+            None => self.catalog.lessons.iter().collect(),
+        };
+        let mut demos: Vec<(String, Params)> = Vec::new();
+        for set in lessons {
+            for slot in set
+                .get(self.lang)
+                .steps
+                .iter()
+                .filter_map(|s| s.demo.as_ref())
+            {
+                let d = (slot.id.clone(), slot.params.clone());
+                if !demos.contains(&d) {
+                    demos.push(d);
+                }
+            }
+        }
+        if demos.is_empty() {
+            return Effect::flash(LocalText::from(crate::i18n::Text::new(
+                crate::i18n::EN.prerun_nothing,
+                crate::i18n::ZH.prerun_nothing,
+            )));
+        }
+        self.prerun = Some(prerun::PrerunStatus {
+            total: demos.len(),
+            ..Default::default()
+        });
+        Effect {
+            prerun: Some(demos),
+            ..Effect::redraw()
+        }
+    }
+
+    fn on_prerun(&mut self, status: prerun::PrerunStatus) -> Effect {
+        self.prerun = Some(status);
+        if status.finished && !status.stopped {
+            self.flash = Some(self.prerun_text().unwrap_or_default());
+        }
+        Effect::redraw()
+    }
+
+    /// What the warm-up is doing, in words, for the status line and the
+    /// presenter's corner.
+    pub fn prerun_text(&self) -> Option<LocalText> {
+        let p = self.prerun?;
+        let (done, total) = (p.done, p.total);
+        Some(if p.stopped {
+            crate::tr!(
+                "warm-up stopped at {done}/{total}",
+                "预热在 {done}/{total} 处停止"
+            )
+        } else if p.finished && p.failed > 0 {
+            let failed = p.failed;
+            crate::tr!(
+                "demos warmed up, {failed} with a failed lane: ready",
+                "演示已预热，{failed} 个有泳道失败：就绪"
+            )
+        } else if p.finished {
+            crate::tr!("demos warmed up: ready ✓", "演示已预热：就绪 ✓")
+        } else {
+            crate::tr!(
+                "warming up the demos {done}/{total}…",
+                "正在预热演示 {done}/{total}…"
+            )
+        })
+    }
+
+    /// Work for an idle moment, after a frame is out: the lesson renders the
+    /// steps around the one on screen, so paging finds them ready.
+    pub fn prepare(&self) {
+        if let Screen::Lesson(l) = &self.screen {
+            l.prepare_neighbours(self);
+        }
     }
 
     /// Whether the demo on screen can fail on purpose (help lists `f`).

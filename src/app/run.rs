@@ -26,6 +26,9 @@ const STOP_WAIT: Duration = Duration::from_secs(5);
 const TICK: Duration = Duration::from_secs(1);
 /// How long to wait for a message when nothing needs drawing.
 const IDLE_WAIT: Duration = Duration::from_secs(3600);
+/// Progress is written this long after the last change: paging through a
+/// lesson writes once, not at every key (and never while a key is drawn).
+const SAVE_DELAY: Duration = Duration::from_millis(700);
 /// `CONCUR_TEST_PANIC=running` panics this long into a demo (mid-work).
 const PANIC_AFTER: Duration = Duration::from_secs(2);
 
@@ -51,12 +54,24 @@ enum Control {
 struct Runtime {
     term: Tui,
     demo: Option<DemoRun>,
+    /// The speaker-notes socket, from the first time presenter mode is on.
+    notes: Option<super::presenter::NotesServer>,
+    /// The slide last sent to notes views.
+    slide: Option<super::presenter::Slide>,
+    /// Starting the socket was tried (once is enough).
+    notes_tried: bool,
+    /// The warm-up of the demos, while it runs.
+    prerun: Option<super::prerun::PrerunJob>,
+    /// Where helper threads report.
+    tx: Sender<Control>,
     /// When the running demo started (for the panic test hook).
     demo_since: Option<Instant>,
     /// Asks for a redraw once the code grammars have loaded; taken when a
     /// screen that may show code first appears (home never does).
     grammars: Option<Sender<Control>>,
     writer: ProgressWriter,
+    /// When unsaved progress is to be written.
+    save_due: Option<Instant>,
     settings: ConfigStore,
     senders: Senders,
     dirty: bool,
@@ -70,7 +85,8 @@ impl Runtime {
     fn perform(&mut self, app: &mut App, e: Effect) -> bool {
         self.dirty |= e.redraw;
         if e.save_progress {
-            self.writer.save(&app.progress);
+            self.save_due
+                .get_or_insert_with(|| Instant::now() + SAVE_DELAY);
         }
         if e.save_config {
             let config = Config {
@@ -81,6 +97,20 @@ impl Runtime {
                 app.notices.push(Notice::CannotSaveSettings {
                     error: err.to_string(),
                 });
+            }
+        }
+        if let Some(demos) = e.prerun {
+            self.prerun = None;
+            let tx = self.tx.clone();
+            let report = move |s| {
+                let _ = tx.send(Control::App(Msg::Prerun(s)));
+            };
+            match super::prerun::PrerunJob::start(demos, report) {
+                Ok(job) => self.prerun = Some(job),
+                Err(e) => app.notices.push(Notice::Text(crate::tr!(
+                    "cannot warm up the demos: {e}",
+                    "无法预热演示：{e}"
+                ))),
             }
         }
         if let Some(command) = e.demo {
@@ -99,6 +129,14 @@ impl Runtime {
                 watched,
             } => {
                 self.demo = None;
+                // A demo in front of the class has the machine to itself.
+                if self.prerun.take().is_some()
+                    && let Some(p) = &mut app.prerun
+                    && !p.finished
+                {
+                    p.finished = true;
+                    p.stopped = true;
+                }
                 let Some(d) = demo::find(&id) else { return };
                 crate::tempfiles::sweep_quietly();
                 match DemoRun::start(d, &params, scale, self.senders.clone(), watched) {
@@ -128,6 +166,32 @@ impl Runtime {
         }
     }
 
+    /// In presenter mode, tells notes views (`concur --notes`) where the
+    /// lesson is whenever that changes.
+    fn publish_slide(&mut self, app: &mut App) {
+        if !app.present {
+            return;
+        }
+        if !self.notes_tried {
+            self.notes_tried = true;
+            match super::presenter::NotesServer::start(&super::presenter::socket_dir()) {
+                Ok(server) => self.notes = Some(server),
+                Err(e) => {
+                    // Presenting works without notes; say why they are off.
+                    app.present_notes_failed(e.to_string());
+                }
+            }
+        }
+        let (Some(server), Some(slide)) = (&self.notes, app.slide()) else {
+            return;
+        };
+        if self.slide.as_ref().is_some_and(|s| s.same_place(&slide)) {
+            return;
+        }
+        server.publish(&slide);
+        self.slide = Some(slide);
+    }
+
     fn draw_if_due(&mut self, app: &App) -> std::io::Result<()> {
         if self.dirty && (self.urgent || self.last_draw.elapsed() >= FRAME_INTERVAL) {
             self.term.draw(|f| f.render_widget(app, f.area()))?;
@@ -147,8 +211,24 @@ impl Runtime {
         Ok(())
     }
 
+    /// Writes progress once it has been quiet long enough.
+    fn save_if_due(&mut self, app: &App) {
+        if self.save_due.is_some_and(|t| Instant::now() >= t) {
+            self.save_due = None;
+            self.writer.save(&app.progress);
+        }
+    }
+
     /// How long to wait for the next message.
     fn timeout(&self, app: &App) -> Duration {
+        let wait = self.frame_wait(app);
+        match self.save_due {
+            Some(t) => wait.min(t.saturating_duration_since(Instant::now())),
+            None => wait,
+        }
+    }
+
+    fn frame_wait(&self, app: &App) -> Duration {
         if self.dirty {
             FRAME_INTERVAL.saturating_sub(self.last_draw.elapsed())
         } else if app.wants_tick() {
@@ -219,9 +299,15 @@ pub fn run(
     let mut rt = Runtime {
         term,
         demo: None,
+        notes: None,
+        slide: None,
+        notes_tried: false,
+        prerun: None,
+        tx: tx.clone(),
         demo_since: None,
         grammars: Some(tx.clone()),
         writer,
+        save_due: None,
         settings,
         senders,
         dirty: true,
@@ -244,6 +330,7 @@ pub fn run(
             break;
         }
         rt.reconcile(&mut app);
+        rt.publish_slide(&mut app);
         rt.draw_if_due(&app)?;
         match test_panic.as_deref() {
             Some("running") if rt.demo_since.is_some_and(|t| t.elapsed() > PANIC_AFTER) => {
@@ -251,6 +338,10 @@ pub fn run(
             }
             Some("1") => panic!("CONCUR_TEST_PANIC: panicking after the first frame, as asked"),
             _ => {}
+        }
+        if !rt.dirty && rx.is_empty() {
+            app.prepare();
+            rt.save_if_due(&app);
         }
         let (msgs, fatal) = next_batch(&rx, &stream, rt.timeout(&app));
         if let Some(why) = fatal {
@@ -280,6 +371,7 @@ impl Runtime {
     /// the demo and waits, bounded, for its lanes: their temp files,
     /// sockets and child processes go before the process does.
     fn stop_demo(&mut self) {
+        self.prerun = None;
         if let Some(run) = self.demo.take() {
             run.stop_and_wait(STOP_WAIT);
         }

@@ -73,6 +73,8 @@ pub enum Unit {
     Count,
     Ms,
     Bytes,
+    /// Kibibytes with a fraction (memory per client).
+    KiB,
     Ratio,
     Flag,
 }
@@ -97,6 +99,7 @@ impl Unit {
                     format!("{value:.0} B")
                 }
             }
+            Unit::KiB => format!("{value:.1} KiB"),
             Unit::Ratio => format!("{value:.2}x"),
             Unit::Flag => crate::i18n::yes_no(value != 0.0, lang).to_string(),
         }

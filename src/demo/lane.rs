@@ -18,6 +18,9 @@ pub struct LaneCtx {
     pub clock: Clock,
     /// Someone is watching in the app: a lane may pace itself for them.
     pub interactive: bool,
+    /// The run ends only when stopped: a server lane keeps serving after
+    /// its measurement (see [`super::DemoCtx::open_ended`]).
+    pub open_ended: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -20,8 +20,10 @@ pub(crate) mod turns;
 pub mod view;
 
 mod callbacks;
+mod charfinder;
 mod executor;
 mod file_io;
+mod flags;
 mod futures;
 mod io_models;
 mod parallel;
@@ -40,7 +42,7 @@ pub use event::{DemoEvent, ErrorReport, EventKind, Metric, RunId, Span, SpanStat
 pub use lane::THREAD_PREFIX;
 pub(crate) use lane::{LaneCtx, LaneError};
 pub use params::{Knobs, ParamError, ParamInfo, Params};
-pub use runner::{DemoRun, HeadlessOptions, Outcome, Watched, run_headless};
+pub use runner::{DemoRun, HeadlessOptions, Outcome, Watched, run_headless, run_headless_as};
 pub(crate) use sink::{EventSink, LaneSink};
 pub use sink::{EventStream, Senders, channels};
 pub use view::{DemoView, LaneState, LaneView};
@@ -127,6 +129,10 @@ pub struct DemoCtx {
     pub clock: Clock,
     /// Someone is watching in the app (not `--json`, not a quiz run).
     pub interactive: bool,
+    /// The run ends only when it is stopped (the app's step is left,
+    /// `--seconds` runs out), not when the lanes' work is done: a demo's
+    /// server may keep serving after its lanes have measured.
+    pub open_ended: bool,
 }
 
 impl DemoCtx {
@@ -137,6 +143,7 @@ impl DemoCtx {
             cancel: self.cancel.clone(),
             clock: self.clock.clone(),
             interactive: self.interactive,
+            open_ended: self.open_ended,
         }
     }
 }
@@ -215,6 +222,8 @@ static DEMOS: &[&dyn Demo] = &[
     &futures::DEMO,
     &taskgroup::DEMO,
     &executor::DEMO,
+    &flags::DEMO,
+    &charfinder::DEMO,
     &runtimes::DEMO,
 ];
 
@@ -225,4 +234,31 @@ pub fn all() -> &'static [&'static dyn Demo] {
 
 pub fn find(id: &str) -> Option<&'static dyn Demo> {
     DEMOS.iter().copied().find(|d| d.info().id == id)
+}
+
+/// A predict question of a shipped lesson, and the parameters its run gets
+/// (the lesson's demo block, then the question's own), for demo tests.
+#[cfg(test)]
+pub(crate) fn shipped_question(lesson: &str, id: &str) -> (crate::quiz::Question, Params) {
+    use crate::lesson::{Catalog, Lang, Source};
+    let catalog = Catalog::load(&Source::Builtin);
+    let set = catalog.find(lesson).expect("a shipped lesson");
+    let q = set
+        .quiz(Lang::En)
+        .and_then(|quiz| quiz.questions.iter().find(|q| q.id == id))
+        .expect("a question of its quiz")
+        .clone();
+    let crate::quiz::Kind::Predict { demo, params, .. } = &q.kind else {
+        panic!("{id} is not a predict question");
+    };
+    let base = set
+        .get(Lang::En)
+        .steps
+        .iter()
+        .filter_map(|s| s.demo.as_ref())
+        .find(|d| &d.id == demo)
+        .map(|d| d.params.clone())
+        .unwrap_or_default();
+    let params = base.merged(params);
+    (q, params)
 }

@@ -20,6 +20,9 @@ static NEXT_RUN: AtomicU64 = AtomicU64::new(1);
 pub enum Watched {
     InApp,
     Headless,
+    /// Headless with a time limit (`--seconds`): the run ends when it is
+    /// stopped, so a server may keep serving once its lanes have measured.
+    Timed,
 }
 
 /// A demo that is running. Dropping it stops the demo; its threads are
@@ -48,6 +51,7 @@ impl DemoRun {
         let cancel = Cancel::new();
         let clock = Clock::new(scale);
         let interactive = watched == Watched::InApp;
+        let open_ended = watched != Watched::Headless;
         if interactive && demo.info().starts_paused {
             clock.set_paused(true);
         }
@@ -59,6 +63,7 @@ impl DemoRun {
                 cancel: cancel.clone(),
                 clock: clock.clone(),
                 interactive,
+                open_ended,
             },
             params,
         )?;
@@ -152,13 +157,25 @@ pub fn run_headless(
     demo: &dyn Demo,
     params: Params,
     opts: HeadlessOptions,
+    on_event: impl FnMut(&DemoView, &DemoEvent),
+) -> Result<Outcome, ParamError> {
+    run_headless_as(demo, params, opts, Watched::Headless, on_event)
+}
+
+/// [`run_headless`], saying how the run is watched: `Watched::Timed` for
+/// `--seconds`, where a demo's server keeps serving until the time is up.
+pub fn run_headless_as(
+    demo: &dyn Demo,
+    params: Params,
+    opts: HeadlessOptions,
+    watched: Watched,
     mut on_event: impl FnMut(&DemoView, &DemoEvent),
 ) -> Result<Outcome, ParamError> {
     let (senders, stream) = sink::channels();
     let mut view = DemoView::new(demo.info(), params.clone());
     view.scale = opts.scale;
     let start = Instant::now();
-    let run = DemoRun::start(demo, &params, opts.scale, senders, Watched::Headless)?;
+    let run = DemoRun::start(demo, &params, opts.scale, senders, watched)?;
     view.reset(run.run);
     let deadline = opts
         .seconds

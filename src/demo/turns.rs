@@ -19,6 +19,12 @@ impl Turn {
         self.cv.notify_all();
     }
 
+    /// Whether the lane before has handed over (for lanes that cannot block
+    /// their thread while they wait: an event loop that serves meanwhile).
+    pub fn is_done(&self) -> bool {
+        *self.done.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub fn wait(&self, lane: &LaneCtx) -> Result<(), Cancelled> {
         let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
         while !*done {

@@ -194,12 +194,16 @@ pub struct DemoView {
     pub wall_time: Duration,
     pub scale: f64,
     pub paused: bool,
-    /// With more than two lanes: the two drawn side by side.
-    pub shown: [usize; 2],
+    /// With more than two lanes: the lanes picked to be drawn, the most
+    /// recent last (two are drawn, three on a wide screen; see `shown`).
+    pub recent: [usize; 3],
     /// One lane drawn over the whole pane (`z`), its log scrollable.
     pub zoom: Option<usize>,
     /// Lines scrolled back from the end of the zoomed lane's log.
     pub log_scroll: usize,
+    /// Rows the zoomed log had when last drawn: it scrolls back no further
+    /// than its first line at the top.
+    pub log_rows: std::cell::Cell<usize>,
     /// These are the results of an earlier visit to the step.
     pub stale: bool,
     /// Why the last start was refused (bad parameters), if it was.
@@ -218,9 +222,10 @@ impl DemoView {
             wall_time: Duration::ZERO,
             scale: 1.0,
             paused: false,
-            shown: [0, 1],
+            recent: [2, 0, 1],
             zoom: None,
             log_scroll: 0,
+            log_rows: std::cell::Cell::new(1),
             stale: false,
             refusal: None,
         }
@@ -232,13 +237,29 @@ impl DemoView {
         self.refusal = Some(why);
     }
 
+    /// The `n` most recently picked lanes, in lane order: what is drawn side
+    /// by side when there are more lanes than room. With `n` at least the
+    /// number of lanes, every lane.
+    pub fn shown(&self, n: usize) -> Vec<usize> {
+        if self.lanes.len() <= n {
+            return (0..self.lanes.len()).collect();
+        }
+        let mut picked: Vec<usize> = self
+            .recent
+            .iter()
+            .rev()
+            .take(n)
+            .copied()
+            .filter(|i| *i < self.lanes.len())
+            .collect();
+        picked.sort_unstable();
+        picked
+    }
+
     /// `z`: zoom the first shown lane, then the next, then back to all.
+    /// (It cycles through the two drawn on any screen.)
     pub fn cycle_zoom(&mut self) {
-        let order: Vec<usize> = if self.lanes.len() > 2 {
-            self.shown.to_vec()
-        } else {
-            (0..self.lanes.len()).collect()
-        };
+        let order = self.shown(2);
         self.zoom = match self.zoom {
             None => order.first().copied(),
             Some(z) => order
@@ -254,20 +275,25 @@ impl DemoView {
         let Some(lane) = self.zoom.and_then(|z| self.lanes.get(z)) else {
             return false;
         };
-        let max = lane.log.len().saturating_sub(1);
+        let max = lane.log.len().saturating_sub(self.log_rows.get().max(1));
         let next = self.log_scroll.saturating_add_signed(delta).min(max);
         let moved = next != self.log_scroll;
         self.log_scroll = next;
         moved
     }
 
-    /// Shows lane `i` beside the one picked before it.
+    /// Shows lane `i` beside the ones picked before it; false when it is
+    /// already the latest pick (or no such lane).
     pub fn show_lane(&mut self, i: usize) -> bool {
-        if i >= self.lanes.len() || self.shown.contains(&i) {
+        // With two lanes or fewer every lane is drawn already.
+        if self.lanes.len() <= 2 || i >= self.lanes.len() || self.recent[2] == i {
             return false;
         }
-        self.shown = [self.shown[1], i];
-        self.shown.sort_unstable();
+        let mut rest: Vec<usize> = self.recent.iter().copied().filter(|r| *r != i).collect();
+        while rest.len() > 2 {
+            rest.remove(0);
+        }
+        self.recent = [rest[0], rest[1], i];
         true
     }
 

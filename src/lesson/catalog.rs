@@ -96,6 +96,9 @@ impl Catalog {
         let mut problems = Vec::new();
         let mut sets: BTreeMap<String, LessonSet> = BTreeMap::new();
         let mut quizzes = Vec::new();
+        // Lesson files that could not be parsed: their own problem says so,
+        // and their quizzes are not reported again as orphans.
+        let mut unparsed: Vec<String> = Vec::new();
         for file in files {
             if file.path.ends_with(QUIZ_EXT) {
                 quizzes.push(file);
@@ -122,7 +125,10 @@ impl Catalog {
                     }
                     set.by_lang.insert(lesson.lang, lesson);
                 }
-                Err(p) => problems.push(p),
+                Err(p) => {
+                    unparsed.push(file.path.clone());
+                    problems.push(p)
+                }
             }
         }
         // A quiz belongs to the lesson file with the same stem.
@@ -140,9 +146,9 @@ impl Catalog {
                     problems.append(&mut quiz_problems);
                     set.quizzes.insert(quiz.lang, parsed);
                 }
-                None => problems.push(Problem::new(
+                None if unparsed.contains(&lesson_path) => {}
+                None => problems.push(Problem::whole(
                     &quiz.path,
-                    1,
                     format!("no lesson file {lesson_path} for this quiz"),
                 )),
             }
@@ -231,7 +237,7 @@ pub fn dir_files(dir: &Path) -> (Vec<RawFile>, Vec<Problem>) {
     let mut problems = Vec::new();
     let shown = dir.display().to_string();
     if !dir.is_dir() {
-        problems.push(Problem::new(shown, 1, "not a directory of lessons"));
+        problems.push(Problem::whole(shown, "not a directory of lessons"));
         return (files, problems);
     }
     let by_lang: Vec<(Lang, PathBuf)> = Lang::ALL
@@ -248,7 +254,7 @@ pub fn dir_files(dir: &Path) -> (Vec<RawFile>, Vec<Problem>) {
         let entries = match std::fs::read_dir(&d) {
             Ok(e) => e,
             Err(e) => {
-                problems.push(Problem::new(d.display().to_string(), 1, e.to_string()));
+                problems.push(Problem::whole(d.display().to_string(), e.to_string()));
                 continue;
             }
         };
@@ -266,9 +272,9 @@ pub fn dir_files(dir: &Path) -> (Vec<RawFile>, Vec<Problem>) {
                         lang,
                         text,
                     }),
-                    Err(e) => problems.push(Problem::new(shown, 1, format!("not UTF-8 text: {e}"))),
+                    Err(e) => problems.push(Problem::whole(shown, format!("not UTF-8 text: {e}"))),
                 },
-                Err(e) => problems.push(Problem::new(shown, 1, e.to_string())),
+                Err(e) => problems.push(Problem::whole(shown, e.to_string())),
             }
         }
     }

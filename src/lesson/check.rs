@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::catalog::Catalog;
+use super::catalog::{Catalog, Source};
 use super::model::{Lang, Lesson};
 use crate::demo;
 use crate::problem::Problem;
@@ -12,6 +12,19 @@ use crate::quiz::{Kind, Quiz};
 /// parameters, and translations that do not match the English lesson.
 pub fn check(catalog: &Catalog) -> Vec<Problem> {
     let mut problems = catalog.problems.clone();
+    if catalog.lessons.is_empty() && problems.is_empty() {
+        let place = match &catalog.source {
+            Source::Dir(d) => d.display().to_string(),
+            Source::Builtin => "lessons".to_string(),
+        };
+        problems.push(Problem::whole(
+            place,
+            "no lessons here (expected en/NN-id.md and zh/NN-id.md, or NN-id.md)",
+        ));
+    }
+    // A file with a problem of its own (it did not parse): what depends on
+    // it is not reported again, so one mistake is one error.
+    let broken: Vec<&str> = catalog.problems.iter().map(|p| p.path.as_str()).collect();
     let mut orders: BTreeMap<u32, &str> = BTreeMap::new();
     for set in &catalog.lessons {
         for lesson in set.by_lang.values() {
@@ -19,11 +32,12 @@ pub fn check(catalog: &Catalog) -> Vec<Problem> {
         }
         let Some(en) = set.by_lang.get(&Lang::En) else {
             let any = set.get(Lang::En);
-            problems.push(Problem::new(
-                &any.path,
-                1,
-                format!("lesson `{}` has no English version", set.id),
-            ));
+            if !broken.iter().any(|b| same_name(b, &any.path)) {
+                problems.push(Problem::whole(
+                    &any.path,
+                    format!("lesson `{}` has no English version", set.id),
+                ));
+            }
             continue;
         };
         if let Some(other) = orders.insert(en.order, &en.id) {
@@ -41,13 +55,15 @@ pub fn check(catalog: &Catalog) -> Vec<Problem> {
             check_quiz(lesson, quiz, &mut problems);
         }
         if let Some(en_quiz) = set.quizzes.get(&Lang::En) {
+            let en_broken = broken.contains(&en_quiz.path.as_str());
             for quiz in set
                 .quizzes
                 .iter()
                 .filter(|(l, _)| **l != Lang::En)
                 .map(|(_, q)| q)
             {
-                check_quiz_translation(en_quiz, quiz, &mut problems);
+                let tr_broken = broken.contains(&quiz.path.as_str());
+                check_quiz_translation(en_quiz, quiz, (en_broken, tr_broken), &mut problems);
             }
         }
     }
@@ -116,9 +132,8 @@ fn check_demos(lesson: &Lesson, problems: &mut Vec<Problem>) {
 
 fn check_translation(en: &Lesson, tr: &Lesson, problems: &mut Vec<Problem>) {
     if en.steps.len() != tr.steps.len() {
-        problems.push(Problem::new(
+        problems.push(Problem::whole(
             &tr.path,
-            1,
             format!(
                 "{} steps, but the English lesson ({}) has {}",
                 tr.steps.len(),
@@ -234,49 +249,131 @@ fn check_quiz(lesson: &Lesson, quiz: &Quiz, problems: &mut Vec<Problem>) {
     }
 }
 
-fn check_quiz_translation(en: &Quiz, tr: &Quiz, problems: &mut Vec<Problem>) {
-    if en.questions.len() != tr.questions.len() {
-        problems.push(Problem::new(
-            &tr.path,
-            1,
-            format!(
-                "{} questions, but the English quiz ({}) has {}",
-                tr.questions.len(),
-                en.path,
-                en.questions.len()
-            ),
-        ));
-    }
-    for (a, b) in en.questions.iter().zip(&tr.questions) {
-        let same = a.id == b.id
-            && a.step == b.step
-            && a.choices.len() == b.choices.len()
-            && match (&a.kind, &b.kind) {
-                (
-                    Kind::Predict {
-                        demo: da,
-                        when: wa,
-                        params: pa,
-                    },
-                    Kind::Predict {
-                        demo: db,
-                        when: wb,
-                        params: pb,
-                    },
-                ) => {
-                    da == db && pa == pb && wa.iter().map(|c| &c.all).eq(wb.iter().map(|c| &c.all))
-                }
-                (x, y) => x == y,
-            };
-        if !same {
+/// Whether two paths name the same file in different folders (the English
+/// and a translated lesson).
+fn same_name(a: &str, b: &str) -> bool {
+    let name = |p: &str| {
+        std::path::Path::new(p)
+            .file_name()
+            .map(|n| n.to_os_string())
+    };
+    name(a).is_some() && name(a) == name(b)
+}
+
+/// The translated quiz against the English one, question by question `id`:
+/// the same kind, step, number of choices, answer and conditions, in the same
+/// order. A quiz with a problem of its own (`broken`: English, translation)
+/// may have lost questions to it; those are not reported again.
+fn check_quiz_translation(en: &Quiz, tr: &Quiz, broken: (bool, bool), problems: &mut Vec<Problem>) {
+    for b in &tr.questions {
+        let Some(a) = en.questions.iter().find(|a| a.id == b.id) else {
+            if !broken.0 {
+                problems.push(Problem::new(
+                    &tr.path,
+                    b.line,
+                    format!(
+                        "question `{}` is not in the English quiz ({})",
+                        b.id, en.path
+                    ),
+                ));
+            }
+            continue;
+        };
+        let differs = question_differences(a, b);
+        if !differs.is_empty() {
             problems.push(Problem::new(
                 &tr.path,
                 b.line,
                 format!(
-                    "question `{}` does not match the English question `{}` (id, kind, step, choices and answer must be the same)",
-                    b.id, a.id
+                    "question `{}`: {} {} from the English question ({}:{})",
+                    b.id,
+                    differs.join(", "),
+                    if differs.len() == 1 {
+                        "differs"
+                    } else {
+                        "differ"
+                    },
+                    en.path,
+                    a.line
                 ),
             ));
         }
     }
+    if !broken.1 {
+        for a in &en.questions {
+            if !tr.questions.iter().any(|b| b.id == a.id) {
+                problems.push(Problem::whole(
+                    &tr.path,
+                    format!(
+                        "question `{}` of the English quiz ({}:{}) is missing",
+                        a.id, en.path, a.line
+                    ),
+                ));
+            }
+        }
+    }
+    // Same questions in another order: one problem, where it starts.
+    let common = |q: &Quiz, other: &Quiz| -> Vec<String> {
+        q.questions
+            .iter()
+            .filter(|x| other.questions.iter().any(|y| y.id == x.id))
+            .map(|x| x.id.clone())
+            .collect()
+    };
+    let (ours, theirs) = (common(tr, en), common(en, tr));
+    if let Some(at) = ours.iter().zip(&theirs).position(|(x, y)| x != y)
+        && let Some(q) = tr.questions.iter().find(|q| q.id == ours[at])
+    {
+        problems.push(Problem::new(
+            &tr.path,
+            q.line,
+            format!(
+                "question `{}` is number {} here but `{}` is number {} in the English quiz: keep the same order",
+                ours[at],
+                at + 1,
+                theirs[at],
+                at + 1
+            ),
+        ));
+    }
+}
+
+/// What differs between an English question and its translation (the
+/// fields a translation must keep).
+fn question_differences(a: &crate::quiz::Question, b: &crate::quiz::Question) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if a.step != b.step {
+        out.push("step");
+    }
+    if a.choices.len() != b.choices.len() {
+        out.push("the number of choices");
+    }
+    match (&a.kind, &b.kind) {
+        (
+            Kind::Predict {
+                demo: da,
+                when: wa,
+                params: pa,
+            },
+            Kind::Predict {
+                demo: db,
+                when: wb,
+                params: pb,
+            },
+        ) => {
+            if da != db {
+                out.push("demo");
+            }
+            if pa != pb {
+                out.push("params");
+            }
+            if !wa.iter().map(|c| &c.all).eq(wb.iter().map(|c| &c.all)) {
+                out.push("conditions (when)");
+            }
+        }
+        (x, y) if x.name() != y.name() => out.push("kind"),
+        (x, y) if x != y => out.push("answer"),
+        _ => {}
+    }
+    out
 }

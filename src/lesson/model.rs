@@ -23,6 +23,9 @@ pub struct Step {
     pub line: usize,
     pub blocks: Vec<Block>,
     pub demo: Option<DemoSlot>,
+    /// Speaker notes (```notes blocks and `<!-- notes: … -->` comments):
+    /// never shown in the lesson, only in the presenter's notes view.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +53,8 @@ pub enum Block {
     Code {
         lang: String,
         text: String,
+        /// The line of its opening fence (its first line is the next).
+        line: usize,
     },
     Table {
         align: Vec<Align>,

@@ -94,6 +94,53 @@ pub fn parse_lesson(path: &str, text: &str, lang: Lang) -> Result<Lesson, Proble
     })
 }
 
+/// `**粗体。**后文`: CommonMark does not close a `**` that follows
+/// punctuation and is followed by a letter, which is how Chinese is written
+/// (no space after full-width punctuation), and the stars would show. When
+/// a run of text still holds pairs of literal `**`, they are read as strong.
+fn strong_next_to_cjk(inlines: Vec<Inline>) -> Vec<Inline> {
+    let marks: usize = inlines
+        .iter()
+        .filter(|i| !i.style.code)
+        .map(|i| i.text.matches("**").count())
+        .sum();
+    if marks == 0 || marks % 2 == 1 {
+        return inlines;
+    }
+    let mut out: Vec<Inline> = Vec::new();
+    let mut strong = false;
+    for inline in inlines {
+        if inline.style.code {
+            out.push(inline);
+            continue;
+        }
+        for (k, piece) in inline.text.split("**").enumerate() {
+            if k > 0 {
+                strong = !strong;
+            }
+            if piece.is_empty() {
+                continue;
+            }
+            let mut style = inline.style;
+            style.strong |= strong;
+            match out.last_mut() {
+                Some(last) if last.style == style => last.text.push_str(piece),
+                _ => out.push(Inline {
+                    text: piece.to_string(),
+                    style,
+                }),
+            }
+        }
+    }
+    out
+}
+
+/// A character that takes two columns (CJK, full-width punctuation): no
+/// space is wanted beside it where a line was broken.
+fn is_wide(c: char) -> bool {
+    unicode_width::UnicodeWidthChar::width(c) == Some(2)
+}
+
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && id
@@ -131,6 +178,13 @@ struct Builder<'a> {
     heading: Option<(u8, usize)>,
     /// The pending step break: a `---` or heading seen at the root.
     break_pending: bool,
+    /// A line break inside a paragraph, waiting for the next text to say
+    /// whether it is a space (between Latin words) or nothing (next to CJK).
+    soft_break: bool,
+    /// Speaker notes seen before the step they belong to has started.
+    notes: Vec<String>,
+    /// The HTML block being read (a comment may hold notes).
+    html: Option<String>,
 }
 
 fn parse_steps(path: &str, body: &str, first_line: usize) -> Result<Vec<Step>, Problem> {
@@ -145,6 +199,9 @@ fn parse_steps(path: &str, body: &str, first_line: usize) -> Result<Vec<Step>, P
         table: None,
         heading: None,
         break_pending: true,
+        soft_break: false,
+        notes: Vec::new(),
+        html: None,
     };
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     for (event, range) in Parser::new_ext(body, opts).into_offset_iter() {
@@ -153,8 +210,23 @@ fn parse_steps(path: &str, body: &str, first_line: usize) -> Result<Vec<Step>, P
         // never turned into blocks.
         b.event(event, line)?;
     }
-    // Drop empty steps made by a leading or trailing `---`.
-    b.steps.retain(|s| !s.blocks.is_empty() || s.demo.is_some());
+    // Notes after the last step's content belong to it.
+    if let Some(last) = b.steps.last_mut() {
+        last.notes.append(&mut b.notes);
+    }
+    // Drop empty steps made by a leading or trailing `---` (their notes go
+    // to the step before).
+    let mut kept: Vec<Step> = Vec::new();
+    for mut step in b.steps {
+        if step.blocks.is_empty() && step.demo.is_none() {
+            if let Some(prev) = kept.last_mut() {
+                prev.notes.append(&mut step.notes);
+            }
+            continue;
+        }
+        kept.push(step);
+    }
+    b.steps = kept;
     Ok(b.steps)
 }
 
@@ -175,6 +247,7 @@ impl Builder<'_> {
             line,
             blocks: Vec::new(),
             demo: None,
+            notes: std::mem::take(&mut self.notes),
         });
         self.break_pending = false;
     }
@@ -195,15 +268,30 @@ impl Builder<'_> {
     }
 
     fn flush_inlines(&mut self, line: usize) {
+        self.soft_break = false;
         if !self.inlines.is_empty() {
-            let inl = std::mem::take(&mut self.inlines);
+            let inl = strong_next_to_cjk(std::mem::take(&mut self.inlines));
             self.push_block(Block::Para(inl), line);
         }
     }
 
     fn text(&mut self, text: &str, extra: impl FnOnce(&mut InlineStyle)) {
+        if std::mem::take(&mut self.soft_break) {
+            let before = self.inlines.last().and_then(|i| i.text.chars().last());
+            let after = text.chars().next();
+            // A line break in Chinese text joins the lines: a space there
+            // shows as a stray gap ("线程。 每件"). Between Latin words it is
+            // a space.
+            if !before.is_some_and(is_wide) && !after.is_some_and(is_wide) {
+                self.push_text(" ", self.style);
+            }
+        }
         let mut style = self.style;
         extra(&mut style);
+        self.push_text(text, style);
+    }
+
+    fn push_text(&mut self, text: &str, style: InlineStyle) {
         match self.inlines.last_mut() {
             Some(last) if last.style == style => last.text.push_str(text),
             _ => self.inlines.push(Inline {
@@ -230,7 +318,7 @@ impl Builder<'_> {
             Event::End(tag) => self.end(tag, line),
             Event::Text(t) => self.text(&t, |_| {}),
             Event::Code(t) => self.text(&t, |s| s.code = true),
-            Event::SoftBreak => self.text(" ", |_| {}),
+            Event::SoftBreak => self.soft_break = !self.inlines.is_empty(),
             Event::HardBreak => self.text("\n", |_| {}),
             Event::Rule => {
                 if self.at_root() {
@@ -239,8 +327,13 @@ impl Builder<'_> {
                     self.push_block(Block::Rule, line);
                 }
             }
-            // HTML (comments, mostly) is for authors, not students.
-            Event::Html(_) | Event::InlineHtml(_) => {}
+            // HTML (comments, mostly) is for authors, not students; a
+            // `<!-- notes: … -->` comment is for the presenter.
+            Event::Html(t) => match &mut self.html {
+                Some(block) => block.push_str(&t),
+                None => self.html_notes(&t),
+            },
+            Event::InlineHtml(t) => self.html_notes(&t),
             Event::TaskListMarker(done) => self.text(if done { "[x] " } else { "[ ] " }, |_| {}),
             Event::FootnoteReference(_) | Event::InlineMath(_) | Event::DisplayMath(_) => {}
         }
@@ -278,6 +371,7 @@ impl Builder<'_> {
                 self.heading = Some((level, line));
             }
             Tag::Paragraph => {}
+            Tag::HtmlBlock => self.html = Some(String::new()),
             Tag::BlockQuote(_) => {
                 self.nest(line)?;
                 self.flush_inlines(line);
@@ -333,7 +427,7 @@ impl Builder<'_> {
         match tag {
             TagEnd::Heading(_) => {
                 let (level, start) = self.heading.take().unwrap_or((3, line));
-                let text = std::mem::take(&mut self.inlines);
+                let text = strong_next_to_cjk(std::mem::take(&mut self.inlines));
                 if self.at_root() && level <= 2 {
                     let title: String = text.iter().map(|i| i.text.as_str()).collect();
                     self.start_step(Some(title), start);
@@ -341,6 +435,10 @@ impl Builder<'_> {
                 self.push_block(Block::Heading { level, text }, start);
             }
             TagEnd::Paragraph => self.flush_inlines(line),
+            TagEnd::HtmlBlock => {
+                let block = self.html.take().unwrap_or_default();
+                self.html_notes(&block);
+            }
             TagEnd::BlockQuote(_) => {
                 self.flush_inlines(line);
                 if let Some(Frame::Quote(blocks)) = self.frames.pop() {
@@ -361,7 +459,7 @@ impl Builder<'_> {
                 }
             }
             TagEnd::TableCell => {
-                let cell = std::mem::take(&mut self.inlines);
+                let cell = strong_next_to_cjk(std::mem::take(&mut self.inlines));
                 if let Some(t) = &mut self.table {
                     if t.in_head {
                         t.head.push(cell);
@@ -396,11 +494,45 @@ impl Builder<'_> {
         }
     }
 
+    /// Speaker notes for the step being read, or for the next one when a
+    /// step break is pending (notes right after `---` open the next step).
+    fn add_notes(&mut self, text: &str) {
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        // Inside a list or quote the step is under way, whatever is pending.
+        let current = !self.break_pending || !self.at_root();
+        match self.steps.last_mut() {
+            Some(step) if current => step.notes.push(text.into()),
+            _ => self.notes.push(text.into()),
+        }
+    }
+
+    /// An HTML comment `<!-- notes: … -->` holds speaker notes.
+    fn html_notes(&mut self, html: &str) {
+        let Some(body) = html
+            .trim()
+            .strip_prefix("<!--")
+            .and_then(|b| b.strip_suffix("-->"))
+        else {
+            return;
+        };
+        if let Some(notes) = body.trim_start().strip_prefix("notes") {
+            let notes = notes.strip_prefix(':').unwrap_or(notes);
+            self.add_notes(notes);
+        }
+    }
+
     fn end_code(&mut self, info: String, text: String, line: usize) -> Result<(), Problem> {
         let mut words = info.split_whitespace();
         let lang = words.next().unwrap_or("").to_string();
+        if lang == "notes" {
+            self.add_notes(&text);
+            return Ok(());
+        }
         if lang != "demo" {
-            self.push_block(Block::Code { lang, text }, line);
+            self.push_block(Block::Code { lang, text, line }, line);
             return Ok(());
         }
         let Some(id) = words.next() else {
@@ -568,5 +700,108 @@ mod tests {
         }
         let p = lesson_with(&body).unwrap_err();
         assert_eq!(p.line, 9 + MAX_NESTING, "{p}");
+    }
+
+    #[test]
+    fn speaker_notes_go_to_their_step_and_never_into_its_text() {
+        let body = "intro\n\n```notes\nsay hello\n```\n\n---\n\n<!-- notes: ask a question -->\n\n\
+                    # Two\n\ntext <!-- notes: inline aside --> more\n\n<!-- a comment for authors -->\n\n\
+                    ```notes\nshow the demo\n```\n";
+        let l = lesson_with(body).unwrap();
+        let notes: Vec<Vec<String>> = l.steps.iter().map(|s| s.notes.clone()).collect();
+        assert_eq!(
+            notes,
+            [
+                vec!["say hello".to_string()],
+                // Notes after a `---` belong to the step that follows.
+                vec![
+                    "ask a question".to_string(),
+                    "inline aside".to_string(),
+                    "show the demo".to_string()
+                ],
+            ],
+            "{:#?}",
+            l.steps
+        );
+        let mut text = String::new();
+        for step in &l.steps {
+            for b in &step.blocks {
+                b.plain_text(&mut text);
+            }
+        }
+        assert!(
+            !text.contains("hello") && !text.contains("question"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("aside") && !text.contains("authors"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn strong_chinese_labels_before_text_are_strong() {
+        let l = lesson_with("- **线程。**每件工作一个线程。\n- **UDP：**有用，`a ** b` 不变。\n")
+            .unwrap();
+        let Block::List { items, .. } = &l.steps[0].blocks[1] else {
+            panic!("{:?}", l.steps[0].blocks);
+        };
+        let Block::Para(first) = &items[0][0] else {
+            panic!()
+        };
+        assert_eq!(first[0].text, "线程。");
+        assert!(first[0].style.strong);
+        assert_eq!(first[1].text, "每件工作一个线程。");
+        assert!(!first[1].style.strong);
+        let Block::Para(second) = &items[1][0] else {
+            panic!()
+        };
+        let code = second.iter().find(|i| i.style.code).unwrap();
+        assert_eq!(code.text, "a ** b");
+        assert!(
+            second
+                .iter()
+                .all(|i| !i.text.contains("**") || i.style.code)
+        );
+    }
+
+    #[test]
+    fn no_built_in_lesson_shows_markdown_stars() {
+        fn walk(blocks: &[Block], out: &mut Vec<String>) {
+            for b in blocks {
+                let inls: Vec<&Inline> = match b {
+                    Block::Para(v) | Block::Heading { text: v, .. } => v.iter().collect(),
+                    Block::Table { head, rows, .. } => {
+                        head.iter().chain(rows.iter().flatten()).flatten().collect()
+                    }
+                    Block::Quote(inner) => {
+                        walk(inner, out);
+                        continue;
+                    }
+                    Block::List { items, .. } => {
+                        for item in items {
+                            walk(item, out);
+                        }
+                        continue;
+                    }
+                    _ => continue,
+                };
+                for i in inls {
+                    if !i.style.code && (i.text.contains("**") || i.text.contains("__")) {
+                        out.push(i.text.clone());
+                    }
+                }
+            }
+        }
+        let catalog = crate::lesson::Catalog::builtin();
+        let mut stars = Vec::new();
+        for set in &catalog.lessons {
+            for lesson in set.by_lang.values() {
+                for step in &lesson.steps {
+                    walk(&step.blocks, &mut stars);
+                }
+            }
+        }
+        assert!(stars.is_empty(), "{stars:#?}");
     }
 }

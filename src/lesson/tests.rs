@@ -168,7 +168,7 @@ fn check_finds_unknown_demos_and_mismatched_translations() {
     assert!(
         problems
             .iter()
-            .any(|p| p.starts_with("zh/01-good.md:1: 2 steps, but the English lesson")),
+            .any(|p| p.starts_with("zh/01-good.md: 2 steps, but the English lesson")),
         "{problems:#?}"
     );
 }
@@ -216,4 +216,85 @@ fn quizzes_attach_to_their_lesson() {
 fn chinese_falls_back_to_english() {
     let c = Catalog::from_files(Source::Builtin, vec![file("en/01.md", Lang::En, GOOD)]);
     assert_eq!(c.lessons[0].get(Lang::Zh).lang, Lang::En);
+}
+
+/// Lesson 1 as shipped, both languages and both quizzes, with `edit` made
+/// to the file named.
+fn lesson_one(edit: (&str, &dyn Fn(&str) -> String)) -> Vec<RawFile> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
+    let mut files = Vec::new();
+    for (lang, dir) in [(Lang::En, "en"), (Lang::Zh, "zh")] {
+        for ext in [".md", ".quiz.toml"] {
+            let name = format!("{dir}/01-concurrency-vs-parallelism{ext}");
+            let text = std::fs::read_to_string(root.join(&name)).unwrap();
+            let text = if name == edit.0 { edit.1(&text) } else { text };
+            files.push(file(&name, lang, &text));
+        }
+    }
+    files
+}
+
+#[test]
+fn one_bad_english_answer_is_one_error_not_one_per_translated_question() {
+    let files = lesson_one(("en/01-concurrency-vs-parallelism.quiz.toml", &|t: &str| {
+        t.replacen("answer = 2", "answer = 7", 1)
+    }));
+    let problems: Vec<String> = check(&Catalog::from_files(Source::Builtin, files))
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0].contains("answer 7 is out of range"),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn a_translated_answer_that_differs_is_named_by_its_id() {
+    let files = lesson_one(("zh/01-concurrency-vs-parallelism.quiz.toml", &|t: &str| {
+        t.replacen("answer = 2", "answer = 1", 1)
+    }));
+    let problems: Vec<String> = check(&Catalog::from_files(Source::Builtin, files))
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0].contains(": answer differs from the English question"),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn a_lesson_that_does_not_parse_is_one_error() {
+    let files = lesson_one(("en/01-concurrency-vs-parallelism.md", &|t: &str| {
+        t.replacen("title = \"", "title = ", 1)
+    }));
+    let c = Catalog::from_files(Source::Builtin, files);
+    let problems: Vec<String> = check(&c).iter().map(|p| p.to_string()).collect();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0].starts_with("en/01-concurrency-vs-parallelism.md:3: front matter:"),
+        "{problems:#?}"
+    );
+    assert!(!problems.iter().any(|p| p.contains("no lesson file")));
+}
+
+#[test]
+fn an_empty_or_missing_folder_is_an_error_without_a_line() {
+    let empty = tempfile::tempdir().unwrap();
+    let problems = check(&Catalog::load(&Source::Dir(empty.path().into())));
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].line, 0);
+    assert!(
+        problems[0].to_string().contains(": no lessons here"),
+        "{problems:?}"
+    );
+    let missing = empty.path().join("nosuch");
+    let problems = check(&Catalog::load(&Source::Dir(missing.clone())));
+    assert_eq!(
+        problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        [format!("{}: not a directory of lessons", missing.display())]
+    );
 }

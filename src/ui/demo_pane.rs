@@ -1,41 +1,35 @@
-//! A running demo: its lanes side by side, each with its live drawing, its
-//! measured figures and its log; a timeline across the lanes when they
-//! report spans of work.
+//! A running demo: its lanes side by side (a table of all of them when
+//! there are many), a timeline across the lanes when they report spans of
+//! work, or one lane zoomed over the whole pane with its whole log.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+use ratatui::widgets::{Block, Borders, Widget};
 use unicode_width::UnicodeWidthStr;
 
-use super::code_pane::CodePane;
-use super::lag_meter::LagMeter;
+use super::lane_pane::{LanePane, title_line};
 use super::lane_state::{label as state_text, mark as state_mark, style as state_style};
 use super::lane_table::LaneTable;
 use super::theme::Theme;
 use super::timeline::Timeline;
 use super::wrap::truncate;
-use crate::demo::{DemoView, LaneState, LaneView};
+use crate::demo::{self, DemoView, LaneState};
 use crate::i18n::Lang;
 
-/// The ring a spinner draws: eight cells clockwise around a 3x3 square.
-const RING: [(u16, u16); 8] = [
-    (0, 0),
-    (0, 1),
-    (0, 2),
-    (1, 2),
-    (2, 2),
-    (2, 1),
-    (2, 0),
-    (1, 0),
-];
-const RING_W: u16 = 6;
+/// A third lane is drawn beside the other two when each gets this width.
+const THIRD_LANE_MIN_W: u16 = 48;
+/// Lanes keep at least this many rows (their title and three more) when
+/// the timeline takes its rows.
+const LANES_MIN_H: u16 = 4;
 
 pub struct DemoPane<'a> {
     pub view: &'a DemoView,
     pub theme: &'a Theme,
     pub lang: Lang,
     pub focused: bool,
+    /// On a projector with room: bigger spinners and figures.
+    pub big: bool,
 }
 
 /// The state of the whole run, for the pane's title.
@@ -53,51 +47,85 @@ fn overall(v: &DemoView) -> LaneState {
     }
 }
 
+/// The parameters that differ from the demo's defaults, as `name=value`.
+fn changed_params(v: &DemoView) -> Vec<String> {
+    let defaults = demo::find(v.info.id)
+        .map(|d| d.params())
+        .unwrap_or_default();
+    v.params
+        .pairs()
+        .filter(|(n, val)| !defaults.iter().any(|p| p.name == *n && p.default == *val))
+        .map(|(n, val)| format!("{n}={val}"))
+        .collect()
+}
+
+/// The right end of the title: the state, the times, the speed; or how to
+/// start; or that these are an earlier run's results.
+fn status_text(v: &DemoView, lang: Lang) -> String {
+    let s = lang.strings();
+    let state = overall(v);
+    let speed = if v.paused {
+        format!("⏸ {} · {}x", s.paused, v.scale)
+    } else {
+        format!("{}x", v.scale)
+    };
+    if v.run.is_none() {
+        return if v.scale == 1.0 {
+            format!(" {} ", s.press_space)
+        } else {
+            format!(" {} · {speed} ", s.press_space)
+        };
+    }
+    let head = format!(
+        "{} {} {:.1} s",
+        state_mark(state),
+        state_text(state, lang),
+        v.demo_time.as_secs_f64()
+    );
+    if v.stale {
+        return format!(" ↺ {} · {head} ", s.from_before);
+    }
+    // A finished run is not paused, whatever the clock was left at.
+    let speed = if state == LaneState::Running {
+        speed
+    } else {
+        format!("{}x", v.scale)
+    };
+    if (v.scale - 1.0).abs() < 1e-9 && !(v.paused && state == LaneState::Running) {
+        format!(" {head} · {speed} ")
+    } else {
+        // Slowed down: demo time (what the figures use) and wall time.
+        format!(
+            " {head} {} · {:.1} s {} · {speed} ",
+            s.demo_time,
+            v.wall_time.as_secs_f64(),
+            s.wall_time,
+        )
+    }
+}
+
 impl Widget for DemoPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (t, v, lang) = (self.theme, self.view, self.lang);
         let s = lang.strings();
-        let mut title = format!(" {}: {} · {} ", s.demo, v.info.id, v.info.title.get(lang));
-        let params: Vec<String> = v
-            .params
-            .pairs()
-            .map(|(n, val)| format!("{n}={val}"))
-            .collect();
+        let colon = if lang.is_zh() { "：" } else { ": " };
+        let mut title = format!(
+            " {}{colon}{} · {} ",
+            s.demo,
+            v.info.id,
+            v.info.title.get(lang)
+        );
+        let params = changed_params(v);
         if !params.is_empty() {
             title.push_str(&format!("[{}] ", params.join(" ")));
         }
-        let state = overall(v);
-        let speed = if v.paused {
-            format!("⏸ {} · {}x", s.paused, v.scale)
-        } else {
-            format!("{}x", v.scale)
-        };
-        let status = if v.run.is_none() {
-            if v.scale == 1.0 {
-                format!(" {} ", s.press_space)
-            } else {
-                format!(" {} · {speed} ", s.press_space)
-            }
-        } else if (v.scale - 1.0).abs() < 1e-9 && !v.paused {
-            format!(
-                " {} {} {:.1} s · {speed} ",
-                state_mark(state),
-                state_text(state, lang),
-                v.demo_time.as_secs_f64(),
-            )
-        } else {
-            // Slowed down: demo time (what the figures use) and wall time.
-            format!(
-                " {} {} {:.1} s {} · {:.1} s {} · {speed} ",
-                state_mark(state),
-                state_text(state, lang),
-                v.demo_time.as_secs_f64(),
-                s.demo_time,
-                v.wall_time.as_secs_f64(),
-                s.wall_time,
-            )
-        };
+        let status = status_text(v, lang);
         let title_room = area.width.saturating_sub(status.width() as u16 + 2) as usize;
+        let status_style = if v.stale {
+            t.warn()
+        } else {
+            state_style(overall(v), t)
+        };
         let mut block = Block::new()
             .borders(Borders::TOP)
             .border_style(if self.focused {
@@ -106,7 +134,7 @@ impl Widget for DemoPane<'_> {
                 t.border()
             })
             .title(Span::styled(truncate(&title, title_room), t.accent()))
-            .title_top(Line::styled(status, state_style(state, t)).right_aligned());
+            .title_top(Line::styled(status, status_style).right_aligned());
         if v.dropped > 0 {
             block = block.title_bottom(
                 Line::styled(format!(" {} {} ", v.dropped, s.dropped), t.bad()).right_aligned(),
@@ -117,306 +145,158 @@ impl Widget for DemoPane<'_> {
         if v.lanes.is_empty() || inner.height == 0 {
             return;
         }
+        if let Some(lane) = v.zoom.and_then(|z| v.lanes.get(z)) {
+            self.render_zoomed(lane, inner, buf);
+            return;
+        }
+        self.render_lanes(inner, buf);
+    }
+}
+
+impl DemoPane<'_> {
+    fn lane_pane<'b>(&'b self, lane: &'b crate::demo::LaneView, zoomed: bool) -> LanePane<'b> {
+        LanePane {
+            lane,
+            view: self.view,
+            theme: self.theme,
+            lang: self.lang,
+            zoomed,
+            big: self.big,
+            big_figures: false,
+        }
+    }
+
+    /// One lane over the whole pane, its log scrollable; the last row says
+    /// how to scroll and how to go back.
+    fn render_zoomed(&self, lane: &crate::demo::LaneView, area: Rect, buf: &mut Buffer) {
+        let (t, lang) = (self.theme, self.lang);
+        let [head, body, hint] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        title_line(lane, head.width as usize, t, lang).render(head, buf);
+        self.lane_pane(lane, true).render(body, buf);
+        let note = truncate(lang.strings().zoomed, hint.width as usize);
+        Line::styled(note, t.muted()).render(hint, buf);
+    }
+
+    /// The lanes side by side (under the table of all of them when there
+    /// are many), and the timeline below them.
+    fn render_lanes(&self, inner: Rect, buf: &mut Buffer) {
+        let (t, v, lang) = (self.theme, self.view, self.lang);
+        let many = v.lanes.len() > 2;
+        let n = if many && inner.width >= 3 * THIRD_LANE_MIN_W + 2 {
+            3
+        } else {
+            2
+        };
+        let drawn = v.shown(n);
+        let table_h = if many {
+            (v.lanes.len() as u16 + 1).min(inner.height / 2)
+        } else {
+            0
+        };
         let timeline = Timeline {
             view: v,
             theme: t,
             lang,
         };
-        let wanted = timeline.height();
-        // The timeline gets its rows (plus a border) if the lanes keep at least 6.
-        let tl_height = if wanted > 0 {
-            (wanted + 2).min(inner.height.saturating_sub(6))
-        } else {
-            0
-        };
-        let [lanes_area, tl_area] =
-            Layout::vertical([Constraint::Fill(1), Constraint::Length(tl_height)]).areas(inner);
-        // Many lanes: a table of all of them, and two side by side (keys 1-9).
-        let (shown, lanes_area): (Vec<usize>, Rect) = if v.lanes.len() > 2 {
-            let table_h = (v.lanes.len() as u16 + 1).min(lanes_area.height / 2);
-            let [table, rest] =
-                Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)])
-                    .areas(lanes_area);
+        let tl_h = self.timeline_rows(&drawn, &timeline, inner, table_h);
+        let [table, lanes_area, tl_area] = Layout::vertical([
+            Constraint::Length(table_h),
+            Constraint::Fill(1),
+            Constraint::Length(tl_h),
+        ])
+        .areas(inner);
+        if many {
             LaneTable {
                 view: v,
                 theme: t,
                 lang,
+                shown: &drawn,
             }
             .render(table, buf);
-            (v.shown.to_vec(), rest)
-        } else {
-            ((0..v.lanes.len()).collect(), lanes_area)
-        };
-        let rects = Layout::horizontal(vec![Constraint::Fill(1); shown.len()]).split(lanes_area);
-        for (&i, rect) in shown.iter().zip(rects.iter()) {
-            let Some(lane) = v.lanes.get(i) else { continue };
-            LanePane {
-                lane,
-                view: v,
-                theme: t,
-                lang,
-            }
-            .render(*rect, buf);
         }
-        if tl_height >= 3 {
-            let block = Block::new()
-                .borders(Borders::ALL)
-                .border_style(t.border())
-                .title(Span::styled(format!(" {} ", s.timeline_title), t.muted()));
-            let inner = block.inner(tl_area);
-            block.render(tl_area, buf);
-            timeline.render(inner, buf);
+        self.draw_lanes(&drawn, lanes_area, buf);
+        if tl_area.height >= 2 {
+            let [rule, plot] =
+                Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(tl_area);
+            let label = format!("─ {} ", lang.strings().timeline_title);
+            let fill = (rule.width as usize).saturating_sub(label.width());
+            Line::from(vec![
+                Span::styled(label, t.muted()),
+                Span::styled("─".repeat(fill), t.border()),
+            ])
+            .render(rule, buf);
+            timeline.render(plot, buf);
         }
     }
-}
 
-struct LanePane<'a> {
-    lane: &'a LaneView,
-    view: &'a DemoView,
-    theme: &'a Theme,
-    lang: Lang,
-}
-
-impl Widget for LanePane<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
-        let (t, lane, lang) = (self.theme, self.lane, self.lang);
-        let code = lane.info.code;
-        let mark = format!(
-            " {} {} ",
-            state_mark(lane.state),
-            state_text(lane.state, lang)
-        );
-        let room = area.width.saturating_sub(mark.width() as u16 + 2) as usize;
-        let name = lane.info.title.get(lang);
-        // The detail (a Python lane's interpreter) keeps its place; the
-        // static title gives way first.
-        let title = match &lane.detail {
-            Some(d) if room > d.get(lang).width() + 12 => {
-                let d = format!(" · {} ", d.get(lang));
-                format!(" {}{d}", truncate(name, room - d.width() - 1))
-            }
-            _ => format!(" {name} "),
-        };
-        let block = Block::new()
-            .borders(Borders::ALL)
-            .border_style(t.border())
-            .title(Span::styled(truncate(&title, room), t.strong()))
-            .title_top(Line::styled(mark, state_style(lane.state, t)).right_aligned());
-        let inner = block.inner(area);
-        block.render(area, buf);
-        if inner.height == 0 || inner.width < 4 {
-            return;
+    /// Rows for the timeline: a rule, every thread row, and the axis when
+    /// the lanes keep what they want; never fewer than its thread rows
+    /// while the lanes keep `LANES_MIN_H`.
+    fn timeline_rows(&self, drawn: &[usize], tl: &Timeline, inner: Rect, table_h: u16) -> u16 {
+        let threads = tl.threads();
+        if threads == 0 {
+            return 0;
         }
-        // Only the sections this lane has data for; the log takes the rest.
-        // A budget of rows, handed out in order of importance; the log
-        // takes what is left.
-        let mut budget = inner.height;
-        let mut take = |want: u16| take_rows(&mut budget, want);
-        let with_ring = lane.frame.is_some();
-        let drawing = take(if with_ring { 3 } else { 1 });
-        // Beside a spinner the progress bar shares the drawing's last row.
-        let progress = take(u16::from(lane.progress.is_some() && !with_ring));
-        let lag = take(if lane.lag.is_empty() {
-            0
-        } else {
-            LagMeter::HEIGHT
-        });
-        let metrics = metric_rows(lane, inner.width, t, lang);
-        let knows = knows_rows(lane, inner.width, t, lang);
-        let code_h = if code.is_empty() {
-            0
-        } else {
-            let lines = code.lines().count() as u16;
-            let rest = (metrics.len() + knows.len()) as u16 + 1;
-            let room = inner.height.saturating_sub(drawing + progress + lag + rest);
-            take(lines.min(room).max(3))
-        };
-        let knows_h = take(knows.len() as u16);
-        let metrics_h = take(metrics.len() as u16);
-        let [
-            top,
-            progress_area,
-            lag_area,
-            code_area,
-            knows_area,
-            metrics_area,
-            log,
-        ] = Layout::vertical([
-            Constraint::Length(drawing),
-            Constraint::Length(progress),
-            Constraint::Length(lag),
-            Constraint::Length(code_h),
-            Constraint::Length(knows_h),
-            Constraint::Length(metrics_h),
-            Constraint::Fill(1),
-        ])
-        .areas(inner);
-        self.render_drawing(top, buf);
-        if let Some((done, total)) = lane.progress {
-            let area = if with_ring && top.height == 3 {
-                let x = top.x + RING_W + 2;
-                Rect::new(x, top.y + 2, top.right().saturating_sub(x), 1)
-            } else {
-                progress_area
+        let avail = inner.height.saturating_sub(table_h);
+        let lane_w = inner.width / drawn.len().max(1) as u16;
+        let lanes_want = drawn
+            .iter()
+            .filter_map(|i| self.view.lanes.get(*i))
+            .map(|l| self.lane_pane(l, false).wanted(lane_w.saturating_sub(1)) + 1)
+            .max()
+            .unwrap_or(LANES_MIN_H);
+        let spare = avail.saturating_sub(lanes_want);
+        (threads + 2)
+            .min(spare.max(threads + 1))
+            .min(avail.saturating_sub(LANES_MIN_H))
+    }
+
+    /// The lanes in `drawn`, side by side with a rule between them.
+    fn draw_lanes(&self, drawn: &[usize], area: Rect, buf: &mut Buffer) {
+        let (t, v, lang) = (self.theme, self.view, self.lang);
+        let mut cols = Vec::new();
+        for i in 0..drawn.len() {
+            if i > 0 {
+                cols.push(Constraint::Length(1));
+            }
+            cols.push(Constraint::Fill(1));
+        }
+        let rects = Layout::horizontal(cols).split(area);
+        let body = |r: &Rect| Rect::new(r.x, r.y + 1, r.width, r.height.saturating_sub(1));
+        // Big figures on a projector only if every lane drawn has room for
+        // them: lanes side by side should read alike.
+        let big_figures = self.big
+            && drawn
+                .iter()
+                .enumerate()
+                .all(|(k, i)| match (v.lanes.get(*i), rects.get(2 * k)) {
+                    (Some(lane), Some(r)) => self.lane_pane(lane, false).big_fit(body(r)).is_some(),
+                    _ => false,
+                });
+        for (k, &i) in drawn.iter().enumerate() {
+            let (Some(lane), Some(rect)) = (v.lanes.get(i), rects.get(2 * k)) else {
+                continue;
             };
-            render_progress(done, total, t, area, buf);
-        }
-        if lag > 0 {
-            LagMeter {
-                lane,
-                now: self.view.demo_time,
-                theme: t,
-                lang,
-            }
-            .render(lag_area, buf);
-        }
-        if code_h > 0 {
-            CodePane {
-                code,
-                language: lane.info.code_language(),
-                current: lane.code_line,
-                theme: t,
-            }
-            .render(code_area, buf);
-        }
-        Paragraph::new(knows).render(knows_area, buf);
-        Paragraph::new(metrics).render(metrics_area, buf);
-        self.render_log(log, buf);
-    }
-}
-
-impl LanePane<'_> {
-    fn render_drawing(&self, area: Rect, buf: &mut Buffer) {
-        let (t, lane, lang) = (self.theme, self.lane, self.lang);
-        let text_x = if let Some(frame) = lane.frame {
-            let lit = (frame % RING.len() as u64) as usize;
-            for (i, (row, col)) in RING.iter().enumerate() {
-                let age = (lit + RING.len() - i) % RING.len();
-                let (glyph, style) = match age {
-                    0 => ("██", t.ok()),
-                    1 => ("▓▓", t.ok()),
-                    2 => ("▒▒", t.muted()),
-                    _ => ("··", t.muted()),
-                };
-                let x = area.x + col * 2;
-                let y = area.y + row;
-                if x + 2 <= area.right() && y < area.bottom() {
-                    buf.set_string(x, y, glyph, style);
+            if k > 0
+                && let Some(sep) = rects.get(2 * k - 1)
+            {
+                for y in sep.y..sep.bottom() {
+                    let glyph = if y == sep.y { "┬" } else { "│" };
+                    buf.set_string(sep.x, y, glyph, t.border());
                 }
             }
-            area.x + RING_W + 2
-        } else {
-            area.x
-        };
-        if text_x >= area.right() {
-            return;
-        }
-        let w = (area.right() - text_x) as usize;
-        let status = match (&lane.status, &lane.error) {
-            (_, Some(err)) => Line::styled(truncate(&format!("✗ {}", err.message), w), t.bad()),
-            (Some(st), None) => Line::styled(truncate(st.get(lang), w), t.strong()),
-            (None, None) if self.view.run.is_none() => {
-                Line::styled(truncate(lang.strings().press_space, w), t.muted())
-            }
-            (None, None) => Line::styled("…", t.muted()),
-        };
-        status.render(Rect::new(text_x, area.y, w as u16, 1), buf);
-        if let Some(frame) = lane.frame
-            && area.height > 1
-        {
-            let line = format!(
-                "{} {} · {:.1} s",
-                lang.strings().frame,
-                frame + 1,
-                lane.last_demo_at.as_secs_f64()
-            );
-            buf.set_string(text_x, area.y + 1, truncate(&line, w), t.muted());
-        }
-        if let Some(err) = &lane.error
-            && area.height > 2
-            && let Some(cause) = err.chain.first()
-        {
-            buf.set_string(
-                text_x,
-                area.y + 2,
-                truncate(&format!("  ← {cause}"), w),
-                t.bad(),
-            );
+            let head = Rect { height: 1, ..*rect };
+            title_line(lane, head.width as usize, t, lang).render(head, buf);
+            let mut pane = self.lane_pane(lane, false);
+            pane.big_figures = big_figures;
+            pane.render(body(rect), buf);
         }
     }
-
-    fn render_log(&self, area: Rect, buf: &mut Buffer) {
-        let t = self.theme;
-        let w = area.width as usize;
-        let lines: Vec<Line> = self
-            .lane
-            .log
-            .iter()
-            .rev()
-            .take(area.height as usize)
-            .rev()
-            .map(|l| Line::styled(truncate(l.get(self.lang), w), t.text()))
-            .collect();
-        Paragraph::new(lines).render(area, buf);
-    }
-}
-
-/// Takes up to `want` rows from what is left.
-fn take_rows(budget: &mut u16, want: u16) -> u16 {
-    let got = want.min(*budget);
-    *budget -= got;
-    got
-}
-
-/// A progress bar: `done` of `total`, with the count at the end.
-fn render_progress(done: u64, total: u64, t: &Theme, area: Rect, buf: &mut Buffer) {
-    let label = format!(" {done}/{total}");
-    let bar_w = (area.width as usize).saturating_sub(label.width());
-    let filled = (bar_w as u64 * done.min(total))
-        .checked_div(total)
-        .unwrap_or(0) as usize;
-    let line = Line::from(vec![
-        Span::styled("━".repeat(filled), t.accent()),
-        Span::styled("─".repeat(bar_w - filled), t.border()),
-        Span::styled(label, t.muted()),
-    ]);
-    line.render(area, buf);
-}
-
-/// Measured figures, two to a row when the lane is wide enough.
-fn metric_rows<'a>(lane: &LaneView, width: u16, t: &Theme, lang: Lang) -> Vec<Line<'a>> {
-    let per_row = if width >= 44 { 2 } else { 1 };
-    let col = (width as usize / per_row).max(1);
-    lane.metrics
-        .chunks(per_row)
-        .map(|chunk| {
-            let mut spans = Vec::new();
-            for m in chunk {
-                let value = m.unit.format(m.value, lang);
-                let pad = col.saturating_sub(m.name.width() + value.width() + 1);
-                spans.push(Span::styled(format!("{} ", m.name), t.muted()));
-                spans.push(Span::styled(value, t.strong()));
-                spans.push(Span::raw(" ".repeat(pad)));
-            }
-            Line::from(spans)
-        })
-        .collect()
-}
-
-/// What the lane still knows: name = value, one per row.
-fn knows_rows<'a>(lane: &LaneView, width: u16, t: &Theme, lang: Lang) -> Vec<Line<'a>> {
-    let w = width as usize;
-    lane.knows
-        .iter()
-        .map(|(k, v)| {
-            let name = format!("{} = ", k.get(lang));
-            let value = truncate(v.get(lang), w.saturating_sub(name.width()));
-            Line::from(vec![
-                Span::styled(name, t.emphasis()),
-                Span::styled(value, t.text()),
-            ])
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -464,6 +344,7 @@ mod tests {
             theme: &Theme::mono(),
             lang: Lang::En,
             focused: true,
+            big: false,
         }
         .render(buf.area, &mut buf);
         let text = crate::ui::test_util::buffer_text(&buf);

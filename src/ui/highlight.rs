@@ -209,7 +209,7 @@ mod tests {
             for lesson in set.by_lang.values() {
                 for step in &lesson.steps {
                     for b in &step.blocks {
-                        if let crate::lesson::Block::Code { lang, text } = b
+                        if let crate::lesson::Block::Code { lang, text, .. } = b
                             && (lang == "python" || lang == "rust")
                         {
                             blocks += 1;

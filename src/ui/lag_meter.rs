@@ -59,17 +59,47 @@ impl Widget for LagMeter<'_> {
         if area.height == 0 || area.width < 10 {
             return;
         }
+        self.gauge(Rect { height: 1, ..area }, buf);
+        if area.height >= 2 {
+            self.spark(Rect::new(area.x, area.y + 1, area.width, 1), buf);
+        }
+    }
+}
+
+impl LagMeter<'_> {
+    fn level_style(&self, ms: f64) -> ratatui::style::Style {
+        let t = self.theme;
+        if ms >= LAG_BAD_MS {
+            t.bad()
+        } else if ms >= LAG_WARN_MS {
+            t.warn()
+        } else {
+            t.ok()
+        }
+    }
+
+    /// The lag's history, one character per sample, newest on the right.
+    pub fn spark(&self, area: Rect, buf: &mut Buffer) {
+        let w = area.width as usize;
+        let samples: Vec<f64> = self.lane.lag.iter().rev().take(w).rev().copied().collect();
+        let spark = sparkline(&samples, SCALE_FLOOR_MS);
+        buf.set_string(
+            area.x,
+            area.y,
+            spark,
+            self.level_style(self.lane.max_lag_ms),
+        );
+    }
+
+    /// The row with the lag now, a gauge and the worst lag (or the banner
+    /// of a loop that is blocked right now).
+    pub fn gauge(&self, area: Rect, buf: &mut Buffer) {
+        if area.height == 0 || area.width < 10 {
+            return;
+        }
         let (t, lane) = (self.theme, self.lane);
         let worst = lane.max_lag_ms;
-        let level_style = |ms: f64| {
-            if ms >= LAG_BAD_MS {
-                t.bad()
-            } else if ms >= LAG_WARN_MS {
-                t.warn()
-            } else {
-                t.ok()
-            }
-        };
+        let level_style = |ms: f64| self.level_style(ms);
         let s = self.lang.strings();
         let worst_text = format!(" {} {}", s.lag_worst, fmt_ms(worst));
         let label = format!("{} ", s.loop_lag);
@@ -108,13 +138,6 @@ impl Widget for LagMeter<'_> {
                 ),
             ]);
             line.render(first, buf);
-        }
-        if area.height >= 2 {
-            let w = area.width as usize;
-            let samples: Vec<f64> = lane.lag.iter().rev().take(w).rev().copied().collect();
-            let spark = sparkline(&samples, SCALE_FLOOR_MS);
-            let style = level_style(worst);
-            buf.set_string(area.x, area.y + 1, spark, style);
         }
     }
 }

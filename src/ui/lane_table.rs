@@ -19,6 +19,8 @@ pub struct LaneTable<'a> {
     pub view: &'a DemoView,
     pub theme: &'a Theme,
     pub lang: Lang,
+    /// The lanes drawn below the table (their rows are highlighted).
+    pub shown: &'a [usize],
 }
 
 /// A figure in a table cell: no units, as short as it can be.
@@ -26,8 +28,9 @@ fn cell(value: f64, unit: Unit) -> String {
     match unit {
         Unit::Flag => if value != 0.0 { "✓" } else { "✗" }.into(),
         Unit::Ms if value < 100.0 => format!("{value:.1}"),
-        Unit::Ratio => format!("{value:.2}"),
         Unit::Bytes => format!("{:.0}K", value / 1024.0),
+        Unit::KiB => format!("{value:.1}"),
+        Unit::Ratio => format!("{value:.2}"),
         _ => format!("{value:.0}"),
     }
 }
@@ -72,7 +75,7 @@ impl Widget for LaneTable<'_> {
         }
         rows.push(Line::from(head));
         for (i, lane) in v.lanes.iter().enumerate() {
-            let shown = v.shown.contains(&i);
+            let shown = self.shown.contains(&i);
             let mark = format!("{} {} {}", i + 1, state_mark(lane.state), lane.name());
             let mut spans = vec![Span::styled(
                 format!("{:<name_w$}", truncate(&mark, name_w)),
@@ -140,6 +143,7 @@ mod tests {
             view: &v,
             theme: &Theme::mono(),
             lang: Lang::En,
+            shown: &[0, 1],
         }
         .render(buf.area, &mut buf);
         insta::assert_snapshot!("five_model_table", crate::ui::test_util::buffer_text(&buf));

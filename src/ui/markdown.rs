@@ -10,24 +10,54 @@ use super::wrap::{Run, line_width, wrap_runs};
 use crate::lesson::model::{Align, Block, Cell, Inline};
 use crate::lesson::parse::MAX_NESTING;
 
-/// Code blocks of a pair go side by side only if each column gets this much.
-const PAIR_MIN_COLUMN: usize = 36;
 const PAIR_GAP: &str = " │ ";
+
+/// How a step is drawn besides its width.
+#[derive(Debug, Clone, Copy)]
+struct Opts<'a> {
+    theme: &'a Theme,
+    /// Columns code lines are scrolled sideways by.
+    shift: usize,
+}
 
 /// Renders a step's blocks to lines of at most `width` columns.
 pub fn render_blocks(blocks: &[Block], width: usize, theme: &Theme) -> Vec<Line<'static>> {
-    render_nested(blocks, width, theme, 0)
+    render_shifted(blocks, width, theme, 0)
+}
+
+/// `render_blocks` with code lines scrolled `shift` columns sideways, so the
+/// end of a line cut with `…` can be read.
+pub fn render_shifted(
+    blocks: &[Block],
+    width: usize,
+    theme: &Theme,
+    shift: usize,
+) -> Vec<Line<'static>> {
+    render_nested(blocks, width, Opts { theme, shift }, 0)
+}
+
+/// The widest code line of `blocks`, for how far code can scroll sideways.
+pub fn widest_code(blocks: &[Block]) -> usize {
+    blocks
+        .iter()
+        .map(|b| match b {
+            Block::Code { text, .. } => text
+                .lines()
+                .map(|l| l.replace('\t', "    ").width())
+                .max()
+                .unwrap_or(0),
+            Block::Quote(inner) => widest_code(inner),
+            Block::List { items, .. } => items.iter().map(|i| widest_code(i)).max().unwrap_or(0),
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// `render_blocks` at a nesting depth: quotes and lists recurse through
 /// here, so the depth is bounded even for blocks the parser did not make
 /// (it refuses more than `MAX_NESTING` levels); deeper content shows as `…`.
-fn render_nested(
-    blocks: &[Block],
-    width: usize,
-    theme: &Theme,
-    depth: usize,
-) -> Vec<Line<'static>> {
+fn render_nested(blocks: &[Block], width: usize, o: Opts, depth: usize) -> Vec<Line<'static>> {
     let width = width.max(4);
     let mut out = Vec::new();
     let mut i = 0;
@@ -35,16 +65,22 @@ fn render_nested(
         if !out.is_empty() {
             out.push(Line::default());
         }
-        if let (Block::Code { lang: a, text: ta }, Some(Block::Code { lang: b, text: tb })) =
-            (&blocks[i], blocks.get(i + 1))
+        if let (
+            Block::Code {
+                lang: a, text: ta, ..
+            },
+            Some(Block::Code {
+                lang: b, text: tb, ..
+            }),
+        ) = (&blocks[i], blocks.get(i + 1))
             && a == "python"
             && b == "rust"
         {
-            render_pair(&mut out, (a, ta), (b, tb), width, theme);
+            render_pair(&mut out, (a, ta), (b, tb), width, o);
             i += 2;
             continue;
         }
-        render_block(&mut out, &blocks[i], width, theme, depth);
+        render_block(&mut out, &blocks[i], width, o, depth);
         i += 1;
     }
     out
@@ -75,13 +111,8 @@ fn inline_runs(inlines: &[Inline], base: Style, theme: &Theme) -> Vec<Run> {
         .collect()
 }
 
-fn render_block(
-    out: &mut Vec<Line<'static>>,
-    block: &Block,
-    width: usize,
-    theme: &Theme,
-    depth: usize,
-) {
+fn render_block(out: &mut Vec<Line<'static>>, block: &Block, width: usize, o: Opts, depth: usize) {
+    let theme = o.theme;
     if matches!(block, Block::Quote(_) | Block::List { .. }) && depth >= MAX_NESTING {
         out.push(Line::styled("…", theme.muted()));
         return;
@@ -98,9 +129,9 @@ fn render_block(
         Block::Para(inlines) => {
             out.extend(wrap_runs(&inline_runs(inlines, theme.text(), theme), width))
         }
-        Block::List { start, items } => render_list(out, *start, items, width, theme, depth + 1),
+        Block::List { start, items } => render_list(out, *start, items, width, o, depth + 1),
         Block::Quote(blocks) => {
-            let inner = render_nested(blocks, width.saturating_sub(2), theme, depth + 1);
+            let inner = render_nested(blocks, width.saturating_sub(2), o, depth + 1);
             for line in inner {
                 let mut spans = vec![Span::styled("▌ ", theme.quote())];
                 spans.extend(line.spans.into_iter().map(|s| {
@@ -110,7 +141,7 @@ fn render_block(
                 out.push(Line::from(spans));
             }
         }
-        Block::Code { lang, text } => out.extend(render_code(lang, text, width, theme)),
+        Block::Code { lang, text, .. } => out.extend(render_code(lang, text, width, o)),
         Block::Table { align, head, rows } => render_table(out, align, head, rows, width, theme),
         Block::Rule => out.push(Line::styled("─".repeat(width), theme.muted())),
     }
@@ -121,9 +152,10 @@ fn render_list(
     start: Option<u64>,
     items: &[Vec<Block>],
     width: usize,
-    theme: &Theme,
+    o: Opts,
     depth: usize,
 ) {
+    let theme = o.theme;
     for (n, item) in items.iter().enumerate() {
         let marker = match start {
             Some(s) => format!("{}. ", s + n as u64),
@@ -137,7 +169,7 @@ fn render_list(
                 &mut lines,
                 block,
                 width.saturating_sub(indent).max(1),
-                theme,
+                o,
                 depth,
             );
             if bi > 0 && !matches!(block, Block::List { .. }) {
@@ -158,123 +190,154 @@ fn render_list(
     }
 }
 
-/// A code block: highlighted, on the code background, long lines wrapped.
-fn render_code(lang: &str, text: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
-    let inner = width.saturating_sub(2).max(1);
+/// A code block: highlighted, on the code background. A line wider than
+/// the block is cut with `…`, never wrapped (a wrapped line breaks a token
+/// and looks like two lines of code); `shift` scrolls the lines sideways.
+fn render_code(lang: &str, text: &str, width: usize, o: Opts) -> Vec<Line<'static>> {
+    render_code_padded(lang, text, width, o, 1)
+}
+
+/// `render_code` with `right` columns of padding after the longest line
+/// (none in a pair: the gap between the blocks is padding enough).
+fn render_code_padded(
+    lang: &str,
+    text: &str,
+    width: usize,
+    o: Opts,
+    right: usize,
+) -> Vec<Line<'static>> {
+    let theme = o.theme;
+    let inner = width.saturating_sub(1 + right).max(1);
     let bg = theme.code_block();
-    let mut lines = Vec::new();
     let highlighted = highlight_if_ready(text, lang);
     let natural = highlighted
         .iter()
-        .map(|l| l.iter().map(|(t, _)| t.width()).sum::<usize>())
+        .map(|l| {
+            l.iter()
+                .map(|(t, _)| t.replace('\t', "    ").width())
+                .sum::<usize>()
+        })
         .max()
-        .unwrap_or(0)
-        .min(inner);
-    for pieces in highlighted {
-        let runs: Vec<Run> = pieces
-            .into_iter()
-            .map(|(t, k)| (t.replace('\t', "    "), theme.syntax(k)))
-            .collect();
-        let wrapped = if runs.iter().all(|(t, _)| t.is_empty()) {
-            vec![Line::default()]
-        } else {
-            wrap_code_line(&runs, inner)
-        };
-        for line in wrapped {
-            let pad = natural.saturating_sub(line_width(&line));
-            let mut spans = vec![Span::styled(" ", bg)];
-            spans.extend(line.spans);
-            spans.push(Span::styled(" ".repeat(pad + 1), bg));
-            lines.push(Line::from(spans));
+        .unwrap_or(0);
+    // Scroll no further than the widest line needs.
+    let shift = o.shift.min(natural.saturating_sub(inner));
+    let natural = natural.min(inner);
+    let code: Vec<Line> = highlighted
+        .into_iter()
+        .map(|pieces| {
+            let runs: Vec<Run> = pieces
+                .into_iter()
+                .map(|(t, k)| (t.replace('\t', "    "), theme.syntax(k)))
+                .collect();
+            cut_code_line(&runs, shift, inner, theme.muted())
+        })
+        .collect();
+    // The language, right-aligned: past the block on its first line when
+    // there is room, else over the padding of the first line short enough,
+    // so both blocks of a pair are labelled however tight.
+    let label = format!(" {lang}");
+    let labelled = (!lang.is_empty() && !theme.mono)
+        .then(|| {
+            code.iter()
+                .position(|l| 1 + line_width(l) + label.width() <= width)
+        })
+        .flatten();
+    let mut lines = Vec::new();
+    for (i, line) in code.into_iter().enumerate() {
+        let used = 1 + line_width(&line);
+        let mut pad = (natural + 1 + right).saturating_sub(used);
+        let mut spans = vec![Span::styled(" ", bg)];
+        spans.extend(line.spans);
+        let tag = (labelled == Some(i)).then(|| {
+            // Shorten the padding if the label needs it.
+            pad = pad.min(width - used - label.width());
+            format!("{label:>w$}", w = width - used - pad)
+        });
+        spans.push(Span::styled(" ".repeat(pad), bg));
+        if let Some(tag) = tag {
+            spans.push(Span::styled(tag, theme.muted()));
         }
-    }
-    if !lang.is_empty() && !theme.mono {
-        // The language, right-aligned on the first line, so pairs are labelled.
-        if let Some(first) = lines.first_mut() {
-            let used = line_width(first);
-            let label = format!(" {lang}");
-            if used + label.width() <= width {
-                first.spans.push(Span::styled(
-                    format!("{label:>w$}", w = width - used),
-                    theme.muted(),
-                ));
-            }
-        }
+        lines.push(Line::from(spans));
     }
     lines
 }
 
-/// Code keeps its spaces: wrap by characters, not words.
-fn wrap_code_line(runs: &[Run], width: usize) -> Vec<Line<'static>> {
-    let mut lines = vec![Vec::new()];
-    let mut w = 0;
+/// One line of code from column `shift`, at most `width` columns: `…`
+/// where it is cut on either side.
+fn cut_code_line(runs: &[Run], shift: usize, width: usize, mark: Style) -> Line<'static> {
+    let total: usize = runs.iter().map(|(t, _)| t.width()).sum();
+    let left_cut = shift > 0 && total > 0;
+    let right_cut = total > shift + width;
+    let from = shift + usize::from(left_cut);
+    let room = width
+        .saturating_sub(usize::from(left_cut))
+        .saturating_sub(usize::from(right_cut));
+    let mut spans = Vec::new();
+    if left_cut {
+        spans.push(Span::styled("…", mark));
+    }
+    let mut col = 0;
     for (text, style) in runs {
         let mut piece = String::new();
         for ch in text.chars() {
             let cw = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
-            if w + cw > width {
-                lines
-                    .last_mut()
-                    .unwrap()
-                    .push(Span::styled(std::mem::take(&mut piece), *style));
-                lines.push(Vec::new());
-                w = 0;
+            if col >= from && col + cw <= from + room {
+                piece.push(ch);
             }
-            piece.push(ch);
-            w += cw;
+            col += cw;
         }
         if !piece.is_empty() {
-            lines.last_mut().unwrap().push(Span::styled(piece, *style));
+            spans.push(Span::styled(piece, *style));
         }
     }
-    lines.into_iter().map(Line::from).collect()
+    if right_cut {
+        spans.push(Span::styled("…", mark));
+    }
+    Line::from(spans)
 }
 
-/// asyncio on the left, tokio on the right when both fit; stacked otherwise.
+/// asyncio on the left, tokio on the right when both fit whole; stacked
+/// otherwise.
 fn render_pair(
     out: &mut Vec<Line<'static>>,
     left: (&str, &str),
     right: (&str, &str),
     width: usize,
-    theme: &Theme,
+    o: Opts,
 ) {
+    let theme = o.theme;
     let gap = PAIR_GAP.width();
-    let natural = |code: &str| code.lines().map(UnicodeWidthStr::width).max().unwrap_or(0) + 2;
-    let (nl, nr) = (natural(left.1), natural(right.1));
-    let avail = width.saturating_sub(gap);
-    // Natural widths when both fit; otherwise share the width, giving the
-    // narrower block what it needs.
-    let (lw, rw) = if nl + nr <= avail {
-        let lw = nl.max((avail / 2).min(avail - nr));
-        (lw, avail - lw)
-    } else {
-        let half = avail / 2;
-        if nl < half {
-            (nl, avail - nl)
-        } else if nr < half {
-            (avail - nr, nr)
-        } else {
-            (half, avail - half)
-        }
+    // Each block: a column of padding on its left, its longest line.
+    let natural = |code: &str| {
+        code.lines()
+            .map(|l| l.replace('\t', "    ").width())
+            .max()
+            .unwrap_or(0)
+            + 1
     };
-    if lw.min(rw) < PAIR_MIN_COLUMN.min(nl.min(nr)) || avail < 2 * PAIR_MIN_COLUMN {
-        out.extend(render_code(left.0, left.1, width, theme));
+    let (nl, nr) = (natural(left.1), natural(right.1));
+    if nl + gap + nr > width {
+        out.extend(render_code(left.0, left.1, width, o));
         out.push(Line::default());
-        out.extend(render_code(right.0, right.1, width, theme));
+        out.extend(render_code(right.0, right.1, width, o));
         return;
     }
-    let col = lw;
-    let a = render_code(left.0, left.1, lw, theme);
-    let b = render_code(right.0, right.1, rw, theme);
+    // Room to spare goes to the labels first, then to the left column.
+    let spare = width - nl - gap - nr;
+    let label = |lang: &str| if theme.mono { 0 } else { lang.width() + 1 };
+    let rw = nr + label(right.0).min(spare / 2);
+    let lw = width - gap - rw;
+    let a = render_code_padded(left.0, left.1, lw, o, 0);
+    let b = render_code_padded(right.0, right.1, rw, o, 0);
     for i in 0..a.len().max(b.len()) {
         let mut spans = Vec::new();
         match a.get(i) {
             Some(l) => {
                 let w = line_width(l);
                 spans.extend(l.spans.clone());
-                spans.push(Span::raw(" ".repeat(col.saturating_sub(w))));
+                spans.push(Span::raw(" ".repeat(lw.saturating_sub(w))));
             }
-            None => spans.push(Span::raw(" ".repeat(col))),
+            None => spans.push(Span::raw(" ".repeat(lw))),
         }
         spans.push(Span::styled(PAIR_GAP, theme.border()));
         if let Some(l) = b.get(i) {
@@ -301,29 +364,7 @@ fn render_table(
     if ncols == 0 {
         return;
     }
-    let cell_text = |c: &Cell| c.iter().map(|i| i.text.as_str()).collect::<String>();
-    let all_rows = || std::iter::once(head).chain(rows.iter().map(Vec::as_slice));
-    let mut widths = vec![1usize; ncols];
-    for row in all_rows() {
-        for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell_text(cell).width());
-        }
-    }
-    let sep = 3 * (ncols - 1);
-    let avail = width.saturating_sub(sep).max(ncols);
-    // Narrow the widest column until the table fits.
-    while widths.iter().sum::<usize>() > avail {
-        let (i, w) = widths
-            .iter()
-            .enumerate()
-            .max_by_key(|(_, w)| **w)
-            .map(|(i, w)| (i, *w))
-            .unwrap_or((0, 1));
-        if w <= 1 {
-            break;
-        }
-        widths[i] = w - 1;
-    }
+    let widths = column_widths(head, rows, ncols, width);
     let render_row = |out: &mut Vec<Line<'static>>, row: &[Cell], base: Style| {
         let cells: Vec<Vec<Line<'static>>> = (0..ncols)
             .map(|i| match row.get(i) {
@@ -360,6 +401,55 @@ fn render_table(
     for row in rows {
         render_row(out, row, theme.text());
     }
+}
+
+/// Each column's width: what its widest cell needs, narrowed (the widest
+/// first) until the table fits `width`. A column never gets narrower than
+/// its longest unbreakable piece (a word, a `code` span, one CJK character
+/// with its punctuation), so cells wrap between words, as long as the table
+/// can fit at all.
+fn column_widths(head: &[Cell], rows: &[Vec<Cell>], ncols: usize, width: usize) -> Vec<usize> {
+    let cell_text = |c: &Cell| c.iter().map(|i| i.text.as_str()).collect::<String>();
+    let all_rows = || std::iter::once(head).chain(rows.iter().map(Vec::as_slice));
+    let mut widths = vec![1usize; ncols];
+    let mut least = vec![1usize; ncols];
+    for row in all_rows() {
+        for (i, cell) in row.iter().enumerate() {
+            let text = cell_text(cell);
+            widths[i] = widths[i].max(text.width());
+            least[i] = least[i].max(longest_piece(&text));
+        }
+    }
+    let sep = 3 * (ncols - 1);
+    let avail = width.saturating_sub(sep).max(ncols);
+    let fits = least.iter().sum::<usize>() <= avail;
+    let floor = |i: usize| if fits { least[i] } else { 1 };
+    while widths.iter().sum::<usize>() > avail {
+        let pick = widths
+            .iter()
+            .enumerate()
+            .filter(|(i, w)| **w > floor(*i))
+            .max_by_key(|(_, w)| **w)
+            .map(|(i, _)| i);
+        let Some(i) = pick else {
+            break;
+        };
+        widths[i] -= 1;
+    }
+    widths
+}
+
+/// The width of the longest piece of `text` that cannot be broken across
+/// lines (UAX #14: between words, around CJK characters).
+fn longest_piece(text: &str) -> usize {
+    let mut start = 0;
+    let mut widest = 0;
+    for (brk, _) in unicode_linebreak::linebreaks(text) {
+        let piece = text[start..brk].trim_end();
+        widest = widest.max(piece.width());
+        start = brk;
+    }
+    widest
 }
 
 #[cfg(test)]
@@ -416,13 +506,70 @@ mod tests {
     }
 
     #[test]
-    fn code_pairs_sit_side_by_side_when_wide() {
+    fn code_pairs_sit_side_by_side_only_when_both_fit_whole() {
         let md = "```python\nawait x\n```\n```rust\nx.await\n```\n";
         let wide = render(md, 100);
         assert_eq!(wide.len(), 1);
         assert!(wide[0].contains("await x") && wide[0].contains("x.await"));
-        let narrow = render(md, 50);
-        assert_eq!(narrow.len(), 3, "{narrow:?}");
+        // A column of padding and 7 columns each, and the gap: side by side
+        // at 19, stacked at 18.
+        assert_eq!(render(md, 19).len(), 1);
+        let narrow = render(md, 18);
+        assert_eq!(narrow, [" await x", "", " x.await"], "{narrow:?}");
+    }
+
+    #[test]
+    fn long_code_lines_are_cut_not_wrapped_and_scroll_sideways() {
+        let md = "```rust\nlet answer = compute(forty_two);\nok\n```\n";
+        let lines = render(md, 20);
+        assert_eq!(lines, [" let answer = comp…", " ok"], "{lines:?}");
+        let text = "+++\nid = \"t\"\ntitle = \"t\"\norder = 1\n+++\n".to_string() + md;
+        let lesson = parse_lesson("t.md", &text, Lang::En).unwrap();
+        let blocks = &lesson.steps[0].blocks;
+        let shifted: Vec<String> = render_shifted(blocks, 20, &Theme::mono(), 14)
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+            })
+            .map(|l| l.trim_end().to_string())
+            .collect();
+        assert_eq!(shifted, [" …mpute(forty_two);", " …"], "{shifted:?}");
+        assert_eq!(widest_code(blocks), 32);
+    }
+
+    #[test]
+    fn table_cells_break_between_words_not_inside_them() {
+        let md =
+            "| api | use |\n|---|---|\n| ProcessPoolExecutor() | high-throughput I/O and files |\n";
+        let lines = render(md, 40);
+        assert!(
+            lines.iter().any(|l| l.contains("ProcessPoolExecutor()")),
+            "{lines:?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains("high-throughput")),
+            "{lines:?}"
+        );
+        for l in &lines {
+            assert!(l.width() <= 40, "{l:?}");
+        }
+    }
+
+    #[test]
+    fn a_line_break_next_to_chinese_is_not_a_space() {
+        let lines = render(
+            "每个连接一个线程。\n每件工作都在等待。\nthen English\nwords\n",
+            80,
+        );
+        assert_eq!(
+            lines,
+            ["每个连接一个线程。每件工作都在等待。then English words"]
+        );
+        let lines = render("阻塞：\n每个连接\n", 80);
+        assert_eq!(lines, ["阻塞：每个连接"]);
     }
 
     /// Blocks nested `levels` deep, alternating quotes and lists, with a

@@ -2,8 +2,10 @@
 
 pub mod code_pane;
 pub mod demo_pane;
+pub mod fit;
 pub mod highlight;
 pub mod lag_meter;
+pub mod lane_pane;
 pub mod lane_state;
 pub mod lane_table;
 pub mod markdown;

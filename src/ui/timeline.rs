@@ -30,8 +30,21 @@ struct Row<'a> {
     spans: Vec<&'a Span>,
 }
 
-fn span_cells(s: &Span, cell: f64) -> f64 {
-    (s.end.as_secs_f64() - s.start.as_secs_f64()) / cell
+/// The span that covers most of the time from `a` to `b` (seconds), or an
+/// instant one inside it.
+fn best_span<'a>(spans: &[&'a Span], a: f64, b: f64) -> Option<&'a Span> {
+    spans
+        .iter()
+        .map(|s| {
+            let overlap = s.end.as_secs_f64().min(b) - s.start.as_secs_f64().max(a);
+            (overlap, *s)
+        })
+        .filter(|(o, s)| {
+            *o > 0.0
+                || (s.start == s.end && s.start.as_secs_f64() >= a && s.start.as_secs_f64() < b)
+        })
+        .max_by(|x, y| x.0.total_cmp(&y.0))
+        .map(|(_, s)| s)
 }
 
 /// `1`..`9`, then `A`..: which job a span belongs to.
@@ -82,8 +95,13 @@ impl Timeline<'_> {
 
     /// Rows it needs: one per thread plus the time axis.
     pub fn height(&self) -> u16 {
-        let threads = self.rows().len() as u16;
+        let threads = self.threads();
         if threads == 0 { 0 } else { threads + 1 }
+    }
+
+    /// How many thread rows it draws.
+    pub fn threads(&self) -> u16 {
+        self.rows().len() as u16
     }
 
     fn style(&self, span: &Span) -> Style {
@@ -128,52 +146,44 @@ impl Widget for Timeline<'_> {
             .max(self.view.demo_time)
             .max(Duration::from_millis(1));
         let cell = end.as_secs_f64() / plot_w as f64;
-        let plot_rows = area.height.saturating_sub(1).min(rows.len() as u16);
+        // Every thread keeps its row; the axis below goes first.
+        let plot_rows = area.height.min(rows.len() as u16);
         for (i, row) in rows.iter().take(plot_rows as usize).enumerate() {
             let y = area.y + i as u16;
             buf.set_string(area.x, y, truncate(&row.label, label_w as usize), t.muted());
-            let mut marked: Vec<&Span> = Vec::new();
-            for c in 0..plot_w {
-                let (a, b) = (c as f64 * cell, (c + 1) as f64 * cell);
-                // The span that covers most of this cell.
-                let best = row
-                    .spans
-                    .iter()
-                    .map(|s| {
-                        let overlap = s.end.as_secs_f64().min(b) - s.start.as_secs_f64().max(a);
-                        (overlap, *s)
-                    })
-                    .filter(|(o, s)| {
-                        *o > 0.0
-                            || (s.start == s.end
-                                && s.start.as_secs_f64() >= a
-                                && s.start.as_secs_f64() < b)
-                    })
-                    .max_by(|x, y| x.0.total_cmp(&y.0));
-                let (sym, style) = match best {
-                    // A wide enough span starts with its job's mark, so jobs
-                    // stay apart without colour too.
-                    Some((_, s))
-                        if !marked.iter().any(|m| std::ptr::eq(*m, s))
-                            && span_cells(s, cell) >= 3.0 =>
-                    {
-                        marked.push(s);
-                        (
-                            job_mark(s.job),
-                            self.style(s).add_modifier(Modifier::REVERSED),
-                        )
-                    }
-                    Some((_, s)) => (glyph(s.state).to_string(), self.style(s)),
-                    None => (" ".to_string(), Style::new()),
+            let cells: Vec<Option<&Span>> = (0..plot_w)
+                .map(|c| best_span(&row.spans, c as f64 * cell, (c + 1) as f64 * cell))
+                .collect();
+            for (c, here) in cells.iter().enumerate() {
+                let Some(s) = here else {
+                    continue;
                 };
-                buf.set_string(plot_x + c, y, sym, style);
+                // Where the job changes, its mark: however narrow the pieces
+                // get as the run grows, interleaved work reads `1234…`.
+                let starts = match c.checked_sub(1).and_then(|p| cells[p]) {
+                    Some(prev) => prev.job != s.job || prev.state != s.state,
+                    None => true,
+                };
+                let run = cells[c..]
+                    .iter()
+                    .take_while(|x| x.is_some_and(|x| x.job == s.job && x.state == s.state))
+                    .count();
+                let (sym, style) = if starts && (run >= 2 || s.state != SpanState::Waiting) {
+                    (
+                        job_mark(s.job),
+                        self.style(s).add_modifier(Modifier::REVERSED),
+                    )
+                } else {
+                    (glyph(s.state).to_string(), self.style(s))
+                };
+                buf.set_string(plot_x + c as u16, y, sym, style);
             }
         }
         // The axis: time at both ends, the legend between.
         let y = area.y + plot_rows;
         if y < area.bottom() {
-            let right = format!("{:.0} ms", end.as_secs_f64() * 1000.0);
             let st = self.lang.strings();
+            let right = format!("{:.0} ms", end.as_secs_f64() * 1000.0);
             let legend = format!(
                 "█ {}  ▒ {}  · {}",
                 st.timeline_running, st.timeline_blocked, st.timeline_waiting
@@ -182,7 +192,8 @@ impl Widget for Timeline<'_> {
             buf.set_string(plot_x, y, "0", t.muted());
             let rx = (plot_x + plot_w).saturating_sub(right.width() as u16);
             buf.set_string(rx, y, &right, t.muted());
-            if (plot_w as usize) > legend.width() + right.width() + 4 {
+            // The legend only where it keeps a gap from both ends.
+            if (plot_w as usize) >= legend.width() + 2 * right.width() + 6 {
                 let lx = plot_x + (plot_w - legend.width() as u16) / 2;
                 buf.set_string(lx, y, legend, t.muted());
             }
@@ -289,5 +300,43 @@ mod tests {
             .height(),
             2
         );
+    }
+
+    #[test]
+    fn interleaving_stays_readable_when_pieces_shrink_below_a_cell() {
+        // 20 pieces of 100 ms, four jobs taking turns, drawn 30 cells wide:
+        // each piece is under a cell, and every change of job still shows
+        // its mark.
+        let events = (0..20u64)
+            .map(|i| {
+                let job = (i % 4) as usize;
+                (
+                    0,
+                    span("loop", job, i * 100, i * 100 + 100, SpanState::Running),
+                )
+            })
+            .collect();
+        let text = draw(&view(events), 40, 2);
+        let row = text.lines().next().unwrap();
+        let marks = row.chars().filter(|c| "1234".contains(*c)).count();
+        assert!(marks >= 12, "{row}");
+        assert!(
+            row.contains("12") || row.contains("23") || row.contains("34"),
+            "{row}"
+        );
+    }
+
+    #[test]
+    fn every_thread_keeps_its_row_before_the_axis() {
+        let v = view(vec![
+            (0, span("loop", 0, 0, 300, SpanState::Running)),
+            (1, span("worker-0", 1, 0, 300, SpanState::Running)),
+            (1, span("worker-1", 2, 0, 300, SpanState::Running)),
+        ]);
+        let text = draw(&v, 40, 3);
+        for label in ["loop", "worker-0", "worker-1"] {
+            assert!(text.contains(label), "{text}");
+        }
+        assert!(!text.contains("ms"), "no room for the axis: {text}");
     }
 }

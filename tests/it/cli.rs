@@ -69,7 +69,12 @@ fn check_passes_good_lessons_and_locates_problems() {
     let dir = fixture_dir().display().to_string();
     let o = concur(&["check", &dir]);
     assert!(o.status.success(), "{}", stdout(&o));
-    assert!(stdout(&o).starts_with("ok:"));
+    // Warnings (the fixtures' quizzes are short) come before the verdict.
+    let out = stdout(&o);
+    assert!(
+        out.lines().last().is_some_and(|l| l.starts_with("ok:")),
+        "{out}"
+    );
 
     let bad = tempfile::tempdir().unwrap();
     std::fs::create_dir(bad.path().join("en")).unwrap();
@@ -217,4 +222,49 @@ fn progress_prints_and_resets() {
     std::fs::write(dir.join("progress.json"), "garbage").unwrap();
     let o = run(&["progress"]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("corrupt"));
+}
+
+#[test]
+fn check_separates_errors_from_warnings_and_prints_no_line_it_does_not_have() {
+    let empty = tempfile::tempdir().unwrap();
+    let dir = empty.path().display().to_string();
+    let o = concur(&["check", &dir]);
+    assert_eq!(o.status.code(), Some(1), "an empty folder is an error");
+    assert!(
+        stdout(&o).starts_with(&format!("{dir}: no lessons here")),
+        "{}",
+        stdout(&o)
+    );
+    let missing = format!("{dir}/nosuch");
+    let o = concur(&["check", &missing]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o).trim(),
+        format!("{missing}: not a directory of lessons")
+    );
+    // A lesson without a quiz: a warning, and the exit status stays 0.
+    std::fs::write(
+        empty.path().join("01-a.md"),
+        "+++\nid = \"a\"\ntitle = \"A\"\norder = 1\n+++\n# One\n\nText.\n",
+    )
+    .unwrap();
+    let o = concur(&["check", &dir]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("01-a.md: warning: no quiz beside this lesson"),
+        "{out}"
+    );
+    assert!(out.contains("no errors, 1 warning"), "{out}");
+}
+
+#[test]
+fn the_notes_view_needs_a_terminal_and_says_so() {
+    let o = concur(&["--notes"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("concur needs a terminal"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

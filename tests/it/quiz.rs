@@ -197,7 +197,7 @@ fn check_validates_quizzes() {
         ),
         (
             good.replace("answer = 2", "answer = 1"),
-            "does not match the English question",
+            "answer differs from the English question",
         ),
     ];
     for (en, needle) in cases {

@@ -4,6 +4,8 @@
 
 mod nav;
 mod present;
+#[cfg(test)]
+mod screen_tests;
 mod view;
 
 use std::cell::{Cell, RefCell};
@@ -25,14 +27,38 @@ pub use present::big_title;
 pub use view::render;
 
 const WHEEL_LINES: usize = 3;
+/// Columns one `>` or `<` moves code sideways.
+const CODE_STEP: isize = 8;
 
-/// Rendered lines of the current step, kept until what they depend on
-/// changes: the step, the width, the language, the theme, whether code is
-/// highlighted yet, and the mode (the projector drops the heading).
+/// What a step's rendered lines depend on: the step, the width, the
+/// language, the theme, whether code is highlighted yet, the mode (the
+/// projector drops the heading) and how far code is scrolled sideways.
+type TextKey = (usize, u16, Lang, String, bool, bool, usize);
+
+/// Steps rendered recently, so paging back and forth (and the neighbours
+/// rendered while the app is idle) never renders twice.
 #[derive(Debug, Default)]
 struct TextCache {
-    key: Option<(usize, u16, Lang, String, bool, bool)>,
-    lines: Rc<Vec<Line<'static>>>,
+    entries: Vec<(TextKey, Rc<Vec<Line<'static>>>)>,
+}
+
+/// Steps kept: this one, its neighbours, and a few visited.
+const CACHED_STEPS: usize = 6;
+
+impl TextCache {
+    fn get(&self, key: &TextKey) -> Option<Rc<Vec<Line<'static>>>> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, l)| l.clone())
+    }
+
+    fn put(&mut self, key: TextKey, lines: Rc<Vec<Line<'static>>>) {
+        if self.entries.len() >= CACHED_STEPS {
+            self.entries.remove(0);
+        }
+        self.entries.push((key, lines));
+    }
 }
 
 #[derive(Debug)]
@@ -40,6 +66,8 @@ pub struct LessonState {
     pub id: String,
     pub step: usize,
     pub scroll: usize,
+    /// Columns the step's code lines are scrolled sideways (`>` / `<`).
+    pub code_shift: usize,
     /// The current step's demo (idle until started).
     pub demo: Option<DemoView>,
     /// Set when the step's demo id does not exist.
@@ -54,6 +82,9 @@ pub struct LessonState {
     cache: RefCell<TextCache>,
     /// How far the text can scroll at the last drawn size.
     max_scroll: Cell<usize>,
+    /// The width (and mode) the text was last drawn at: the neighbours are
+    /// rendered ahead at it.
+    last_width: Cell<Option<(u16, bool)>>,
 }
 
 impl LessonState {
@@ -62,6 +93,7 @@ impl LessonState {
             id: id.to_string(),
             step,
             scroll: 0,
+            code_shift: 0,
             demo: None,
             missing_demo: None,
             overlay: None,
@@ -69,6 +101,7 @@ impl LessonState {
             past: HashMap::new(),
             cache: RefCell::default(),
             max_scroll: Cell::new(0),
+            last_width: Cell::new(None),
         };
         s.load_demo(lesson);
         s
@@ -132,8 +165,29 @@ impl LessonState {
         self.leave_step();
         self.step = step;
         self.scroll = 0;
+        self.code_shift = 0;
         self.load_demo(lesson);
         Effect::redraw()
+    }
+
+    /// Scrolls the step's code sideways by `delta` columns, as far as its
+    /// widest line needs.
+    fn shift_code(&mut self, delta: isize, lesson: &Lesson) -> Effect {
+        let widest = lesson
+            .steps
+            .get(self.step)
+            .map_or(0, |s| crate::ui::markdown::widest_code(&s.blocks));
+        let next = self.code_shift.saturating_add_signed(delta).min(widest);
+        if next == self.code_shift {
+            return Effect::none();
+        }
+        self.code_shift = next;
+        Effect::redraw()
+    }
+
+    /// How far the text could scroll when last drawn (0: all of it shows).
+    pub fn max_scroll(&self) -> usize {
+        self.max_scroll.get()
     }
 
     fn scroll_by(&mut self, delta: isize) -> Effect {
@@ -170,6 +224,8 @@ impl LessonState {
             Action::LastStep => self.go_to(last, lesson),
             Action::ScrollDown => self.scroll_by(1),
             Action::ScrollUp => self.scroll_by(-1),
+            Action::CodeRight => self.shift_code(CODE_STEP, lesson),
+            Action::CodeLeft => self.shift_code(-CODE_STEP, lesson),
             Action::GoTo => {
                 self.overlay = Some(Overlay::go_to());
                 Effect::redraw()

@@ -19,10 +19,12 @@ use crate::ui::demo_pane::DemoPane;
 /// Columns and rows of one big letter (quadrant pixels of an 8x8 font).
 const BIG_W: u16 = 4;
 const BIG_H: u16 = 4;
-/// Columns the corner (step counter and clock) keeps free of the title.
-const CORNER_W: u16 = 14;
+/// Columns the corner (step counter and clocks) keeps free of the title.
+const CORNER_W: u16 = 22;
 /// Below this body height the demo does not fit under the text.
 const MIN_DEMO_BODY: u16 = 14;
+/// From this demo pane size (columns, rows) spinners and figures are big.
+const BIG_DEMO: (u16, u16) = (140, 24);
 
 /// The step title in big letters: its lines, or `None` when it cannot be
 /// drawn big (not ASCII, or more than `max_lines` lines at this width).
@@ -60,9 +62,12 @@ fn clock(d: Duration) -> String {
     format!("{:02}:{:02}", s / 60, s % 60)
 }
 
+/// Rows of the banner a title gets when it cannot be drawn in big letters.
+const BANNER_H: u16 = 3;
+
 /// The title: big letters where they fit; otherwise (and for CJK titles,
-/// which the 8x8 font lacks) bold, spaced, underlined text that still reads
-/// across a room.
+/// which the 8x8 font lacks) a banner three rows tall, the title bold and
+/// spaced out on it, that still reads across a room.
 fn render_title(title: &str, big: Option<Vec<String>>, app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     match big {
@@ -74,18 +79,77 @@ fn render_title(title: &str, big: Option<Vec<String>>, app: &App, area: Rect, bu
             .render(area, buf),
         None => {
             let spaced: String = if title.is_ascii() {
-                title.to_string()
+                title.split(' ').collect::<Vec<_>>().join("  ")
             } else {
                 // Wide characters with a gap read as a headline.
-                title.chars().map(|c| format!("{c} ")).collect::<String>()
+                title
+                    .chars()
+                    .map(|c| {
+                        if c == ' ' {
+                            "  ".to_string()
+                        } else {
+                            format!("{c} ")
+                        }
+                    })
+                    .collect::<String>()
             };
-            Paragraph::new(Line::styled(
-                spaced.trim_end().to_string(),
-                t.heading(1)
-                    .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
-            ))
-            .render(area, buf)
+            let band = t.bar().add_modifier(Modifier::BOLD);
+            let rows = area.height.min(BANNER_H);
+            let banner = Rect {
+                height: rows,
+                ..area
+            };
+            buf.set_style(banner, band);
+            let text = format!("  {}  ", spaced.trim_end());
+            let y = banner.y + rows / 2;
+            buf.set_string(
+                banner.x,
+                y,
+                crate::ui::wrap::truncate(&text, banner.width as usize),
+                band,
+            );
         }
+    }
+}
+
+/// The step counter, the time on the lesson and the time of day in the top
+/// right corner; the lesson's name at the foot (the room knows where it
+/// is) and how a warm-up of the demos is doing at its other end.
+fn render_corners(
+    app: &App,
+    state: &LessonState,
+    set: &LessonSet,
+    (area, foot): (Rect, Rect),
+    buf: &mut Buffer,
+) {
+    let t = &app.theme;
+    let lesson = set.get(app.lang);
+    let elapsed = app
+        .clock_override
+        .unwrap_or_else(|| state.opened_at.elapsed());
+    let wall = match app.clock_override {
+        Some(_) => "14:05".to_string(),
+        None => crate::app::presenter::wall_clock(),
+    };
+    let corner = format!(
+        " {}/{} · {} · {wall} ",
+        state.step + 1,
+        lesson.steps.len(),
+        clock(elapsed)
+    );
+    let cw = corner.width() as u16;
+    buf.set_string(area.right().saturating_sub(cw), area.y, &corner, t.muted());
+    let name = format!("{}. {}", lesson.order, lesson.title);
+    buf.set_string(foot.x, foot.y, &name, t.muted());
+    if let Some(text) = app.prerun_text() {
+        let text = format!(" {} ", text.get(app.lang));
+        let w = text.width() as u16;
+        let style = if app.prerun.is_some_and(|p| p.finished) {
+            t.ok()
+        } else {
+            t.warn()
+        };
+        buf.set_string(foot.right().saturating_sub(w), foot.y, &text, style);
     }
 }
 
@@ -106,7 +170,7 @@ pub(super) fn render(
         area.width.saturating_sub(CORNER_W),
         if has_demo { 1 } else { 2 },
     );
-    let title_h = big.as_ref().map_or(2, |l| l.len() as u16 * BIG_H);
+    let title_h = big.as_ref().map_or(BANNER_H, |l| l.len() as u16 * BIG_H);
     let [title_area, _, body, foot] = Layout::vertical([
         Constraint::Length(title_h),
         Constraint::Length(1),
@@ -115,24 +179,13 @@ pub(super) fn render(
     ])
     .areas(area);
     render_title(&step.title, big, app, title_area, buf);
-    // Step counter and clock in the top right corner.
-    let elapsed = app
-        .clock_override
-        .unwrap_or_else(|| state.opened_at.elapsed());
-    let corner = format!(
-        " {}/{} · {} ",
-        state.step + 1,
-        lesson.steps.len(),
-        clock(elapsed)
-    );
-    let cw = corner.width() as u16;
-    buf.set_string(area.right().saturating_sub(cw), area.y, &corner, t.muted());
-    // The lesson's name at the foot: the room knows where it is.
-    let name = format!("{}. {}", lesson.order, lesson.title);
-    buf.set_string(foot.x, foot.y, &name, t.muted());
-
+    render_corners(app, state, set, (area, foot), buf);
     let (text_area, demo_area) = if has_demo && body.height >= MIN_DEMO_BODY {
-        let demo_h = body.height * 7 / 10;
+        // The demo gets at least 7/10 of the body, and every row the text
+        // does not need.
+        let text_h = state.text_lines(set, body.width, app, true).len() as u16 + 1;
+        let least = body.height * 7 / 10;
+        let demo_h = body.height - text_h.min(body.height - least);
         let [a, b] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(demo_h)]).areas(body);
         (a, Some(b))
@@ -164,6 +217,7 @@ pub(super) fn render(
             theme: t,
             lang: app.lang,
             focused: view.is_running(),
+            big: area.width >= BIG_DEMO.0 && area.height >= BIG_DEMO.1,
         }
         .render(area, buf);
     }
@@ -186,5 +240,27 @@ mod tests {
         assert_eq!(big_title("Where a thread can be interrupted", 100, 1), None);
         assert_eq!(big_title("线程与协程", 100, 2), None);
         assert_eq!(big_title("Supercalifragilisticexpialidocious", 40, 2), None);
+    }
+
+    #[test]
+    fn a_chinese_title_is_a_bold_spaced_banner() {
+        use ratatui::buffer::Buffer;
+        use ratatui::layout::Rect;
+        let app = crate::app::fit_tests::app_at(crate::i18n::Lang::Zh, "threads-vs-coroutines", 0);
+        let mut buf = Buffer::empty(Rect::new(0, 0, 40, 4));
+        super::render_title("线程与协程", None, &app, Rect::new(0, 0, 40, 4), &mut buf);
+        let band = app.theme.bar().add_modifier(ratatui::style::Modifier::BOLD);
+        for y in 0..super::BANNER_H {
+            assert_eq!(
+                buf[(39, y)].style().add_modifier,
+                band.add_modifier,
+                "row {y}"
+            );
+        }
+        assert_eq!(buf[(0, 3)].symbol(), " ", "three rows, no more");
+        insta::assert_snapshot!(
+            "presenter_cjk_banner",
+            crate::ui::test_util::buffer_text(&buf)
+        );
     }
 }

@@ -10,13 +10,13 @@ use ratatui::widgets::{
     Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState, StatefulWidget, Widget,
 };
 
-use super::{LessonState, TextCache, nav, present};
+use super::{LessonState, nav, present};
 use crate::app::App;
 use crate::app::keys::Context;
 use crate::app::status::status_line;
 use crate::lesson::{Block, LessonSet};
 use crate::ui::demo_pane::DemoPane;
-use crate::ui::markdown::render_blocks;
+use crate::ui::markdown::render_shifted;
 use crate::ui::wrap::{truncate, wrap_runs};
 
 /// Below this body height a demo has no room; the step shows text only.
@@ -36,47 +36,88 @@ impl LessonState {
         app: &App,
         present: bool,
     ) -> Rc<Vec<Line<'static>>> {
-        let lesson = set.get(app.lang);
+        self.step_lines(self.step, set, width, app, present)
+    }
+
+    fn step_lines(
+        &self,
+        step: usize,
+        set: &LessonSet,
+        width: u16,
+        app: &App,
+        present: bool,
+    ) -> Rc<Vec<Line<'static>>> {
         // Highlighting arrives once the grammars have loaded (off the UI
         // thread): until then code is plain, and the cache must not keep it.
         let highlighted = crate::ui::highlight::is_ready();
         let key = (
-            self.step,
+            step,
             width,
             app.lang,
             app.theme.name.clone(),
             highlighted,
             present,
+            self.code_shift,
         );
-        let mut cache = self.cache.borrow_mut();
-        if cache.key.as_ref() != Some(&key) {
-            let step = &lesson.steps[self.step];
-            let blocks: &[Block] = if present {
-                let heading = step
-                    .blocks
-                    .iter()
-                    .take_while(|b| matches!(b, Block::Heading { level: 1 | 2, .. }))
-                    .count();
-                &step.blocks[heading..]
-            } else {
-                &step.blocks
-            };
-            let mut lines = render_blocks(blocks, width as usize, &app.theme);
-            if present {
-                lines = lines.into_iter().map(present::heavier).collect();
-            } else if self.step + 1 == lesson.steps.len() {
-                lines.push(Line::default());
-                lines.push(Line::styled(
-                    format!("— {} —", app.strings().end_of_lesson),
-                    app.theme.muted(),
-                ));
-            }
-            *cache = TextCache {
-                key: Some(key),
-                lines: Rc::new(lines),
-            };
+        if let Some(lines) = self.cache.borrow().get(&key) {
+            return lines;
         }
-        cache.lines.clone()
+        let lines = Rc::new(self.render_step(step, set, width, app, present));
+        self.cache.borrow_mut().put(key, lines.clone());
+        self.last_width.set(Some((width, present)));
+        lines
+    }
+
+    fn render_step(
+        &self,
+        step: usize,
+        set: &LessonSet,
+        width: u16,
+        app: &App,
+        present: bool,
+    ) -> Vec<Line<'static>> {
+        let lesson = set.get(app.lang);
+        let Some(s) = lesson.steps.get(step) else {
+            return Vec::new();
+        };
+        let blocks: &[Block] = if present {
+            let heading = s
+                .blocks
+                .iter()
+                .take_while(|b| matches!(b, Block::Heading { level: 1 | 2, .. }))
+                .count();
+            &s.blocks[heading..]
+        } else {
+            &s.blocks
+        };
+        let mut lines = render_shifted(blocks, width as usize, &app.theme, self.code_shift);
+        if present {
+            lines = lines.into_iter().map(present::heavier).collect();
+        } else if step + 1 == lesson.steps.len() {
+            lines.push(Line::default());
+            lines.push(Line::styled(
+                format!("— {} —", app.strings().end_of_lesson),
+                app.theme.muted(),
+            ));
+        }
+        lines
+    }
+
+    /// Renders the steps before and after this one at the width last
+    /// drawn, so the next step change finds them ready. Called when the
+    /// app is idle, after a frame is out.
+    pub fn prepare_neighbours(&self, app: &App) {
+        let (Some(set), Some((width, present))) =
+            (app.catalog.find(&self.id), self.last_width.get())
+        else {
+            return;
+        };
+        let steps = set.get(app.lang).steps.len();
+        for step in [self.step + 1, self.step.wrapping_sub(1)] {
+            if step < steps {
+                self.step_lines(step, set, width, app, present);
+            }
+        }
     }
 }
 
@@ -112,11 +153,29 @@ fn render_header(app: &App, state: &LessonState, set: &LessonSet, area: Rect, bu
     Line::from(left).render(area, buf);
     let cw = unicode_width::UnicodeWidthStr::width(counter.as_str()) as u16;
     buf.set_string(area.right().saturating_sub(cw), area.y, &counter, t.bar());
+    // A warm-up under way (`P`) says how far it got, beside the counter.
+    if let Some(text) = app
+        .prerun_text()
+        .filter(|_| app.prerun.is_some_and(|p| !p.finished))
+    {
+        let text = format!("{} ", text.get(app.lang));
+        let w = unicode_width::UnicodeWidthStr::width(text.as_str()) as u16;
+        let x = area.right().saturating_sub(cw + w);
+        buf.set_string(x, area.y, &text, t.warn());
+    }
 }
 
 /// Where the text and the demo go: the demo beside the text on wide
-/// screens, below it otherwise, nowhere when the body is too short.
-fn split_body(state: &LessonState, has_demo: bool, area: Rect, body: Rect) -> (Rect, Option<Rect>) {
+/// screens, below it otherwise (with every row the text does not need),
+/// nowhere when the body is too short.
+fn split_body(
+    app: &App,
+    state: &LessonState,
+    set: &LessonSet,
+    has_demo: bool,
+    area: Rect,
+    body: Rect,
+) -> (Rect, Option<Rect>) {
     if !has_demo || body.height < MIN_DEMO_BODY {
         return (body, None);
     }
@@ -133,13 +192,19 @@ fn split_body(state: &LessonState, has_demo: bool, area: Rect, body: Rect) -> (R
         .demo
         .as_ref()
         .is_some_and(|d| d.lanes.len() > 2 || d.zoom.is_some());
-    let demo_h = if big {
-        body.height * 7 / 10
-    } else {
-        (body.height * 11 / 20).max(12)
-    };
+    let least = crate::ui::fit::demo_least(body.height, big);
+    // The text keeps all its lines (and a blank row) when it can.
+    let text_w = text_width(body.inner(Margin::new(1, 0)));
+    let text_h = state.text_lines(set, text_w, app, false).len() as u16 + 1;
+    let demo_h = body.height - text_h.min(body.height.saturating_sub(least));
     let [a, b] = Layout::vertical([Constraint::Fill(1), Constraint::Length(demo_h)]).areas(body);
     (a, Some(b))
+}
+
+/// The text's width in `inner` (the scrollbar keeps the last column; see
+/// `fit::text_width`, which the warnings of `concur check` use).
+fn text_width(inner: Rect) -> u16 {
+    inner.width.saturating_sub(1).max(1)
 }
 
 /// A broken edit of this lesson: say where, above the last good text.
@@ -175,7 +240,7 @@ fn render_normal(app: &App, state: &LessonState, set: &LessonSet, area: Rect, bu
     .areas(area);
     render_header(app, state, set, header, buf);
     let has_demo = state.demo.is_some() || state.missing_demo.is_some();
-    let (text_area, demo_area) = split_body(state, has_demo, area, body);
+    let (text_area, demo_area) = split_body(app, state, set, has_demo, area, body);
     let text_area = problems_banner(app, set, text_area, buf);
     // A demo step on a screen too short for the demo: say so on the last row.
     let text_area = if has_demo && demo_area.is_none() && text_area.height > 2 {
@@ -195,6 +260,7 @@ fn render_normal(app: &App, state: &LessonState, set: &LessonSet, area: Rect, bu
                 theme: t,
                 lang: app.lang,
                 focused: view.is_running(),
+                big: false,
             }
             .render(demo_area, buf);
         } else if let Some(id) = &state.missing_demo {
@@ -214,7 +280,7 @@ fn render_text(app: &App, state: &LessonState, set: &LessonSet, area: Rect, buf:
         return;
     }
     let inner = area.inner(Margin::new(1, 0));
-    let width = inner.width.saturating_sub(1).max(1);
+    let width = text_width(inner);
     let lines = state.text_lines(set, width, app, false);
     // When the text does not fit, the last row says there is more.
     let overflow = lines.len() > inner.height as usize && inner.height > 2;

@@ -324,6 +324,7 @@ fn render_question(
             theme: th,
             lang,
             focused: view.is_running(),
+            big: false,
         }
         .render(area, buf);
     }

@@ -170,6 +170,7 @@ mod tests {
             cancel: crate::demo::Cancel::new(),
             clock,
             interactive: false,
+            open_ended: false,
         }
     }
 

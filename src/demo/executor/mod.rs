@@ -194,8 +194,9 @@ fn by_hand_lane(lane: LaneCtx, pace: Pace) -> LaneResult {
 }
 
 fn log_counts(lane: &LaneCtx, name: &str, polls: u64, suspensions: u64) {
+    let s = if suspensions == 1 { "" } else { "s" };
     lane.sink.log(tr!(
-        "{name}: {polls} polls, {suspensions} suspensions",
+        "{name}: {polls} polls, {suspensions} suspension{s}",
         "{name}：{polls} 次 poll，{suspensions} 次挂起"
     ));
 }

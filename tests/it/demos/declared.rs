@@ -78,6 +78,18 @@ const RUNS: &[(&str, &[(&str, &str)])] = &[
             ("await_inside", "true"),
         ],
     ),
+    (
+        "flags",
+        &[("count", "6"), ("latency_ms", "50"), ("limit", "3")],
+    ),
+    (
+        "flags",
+        &[("count", "10"), ("latency_ms", "20"), ("error_rate", "0.2")],
+    ),
+    (
+        "charfinder",
+        &[("levels", "[3]"), ("hold_ms", "200"), ("think_ms", "50")],
+    ),
 ];
 
 #[test]
@@ -271,6 +283,20 @@ const FOLLOWS: &[Follows] = &[
         ],
         "local-set",
         "counter_expected",
+    ),
+    (
+        "flags",
+        &[("count", "4"), ("latency_ms", "20")],
+        &[("count", "6"), ("latency_ms", "20")],
+        "async",
+        "ok",
+    ),
+    (
+        "charfinder",
+        &[("levels", "[3]"), ("hold_ms", "200"), ("think_ms", "50")],
+        &[("levels", "[5]"), ("hold_ms", "200"), ("think_ms", "50")],
+        "event-loop",
+        "clients",
     ),
 ];
 
