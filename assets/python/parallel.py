@@ -46,15 +46,13 @@ class Tally:
         self.start, self.real0, self.cpu0 = lane.now(), time.perf_counter(), time.process_time()
         self.worker_cpu = {}  # a pool process's own CPU time, by process
 
-    def add(self, result: tuple, job: int, chunk: int) -> None:
+    def add(self, result: tuple) -> None:
         who, t0, t1, cpu, process_cpu = result
         if lane.name == "py-processes":
             self.worker_cpu[who] = max(process_cpu, self.worker_cpu.get(who, 0.0))
         wall = lane.to_demo((t1 - t0) / 1e9)
         self.work += lane.to_demo(cpu) if CPU else wall
         self.workers.add(who)
-        state = "running" if CPU else "blocked"
-        lane.span(who, f"{job + 1}.{chunk + 1}", job, lane.demo_at(t0), lane.demo_at(t1), state)
 
     def job_done(self) -> None:
         self.jobs_done += 1
@@ -63,14 +61,14 @@ class Tally:
 
 async def on_the_loop(tally: Tally) -> None:
     async def job(n: int) -> None:
-        for c in range(CHUNKS):
+        for _ in range(CHUNKS):
             if CPU:
-                tally.add(piece(lane.wall(CHUNK)), n, c)  # the loop's thread computes
+                tally.add(piece(lane.wall(CHUNK)))  # the loop's thread computes
                 await asyncio.sleep(0)  # give the loop back: jobs take turns
             else:
                 t0 = time.monotonic_ns()
                 await asyncio.sleep(CHUNK)  # waits overlap on one thread
-                tally.add(("py-loop", t0, time.monotonic_ns(), 0.0, 0.0), n, c)
+                tally.add(("py-loop", t0, time.monotonic_ns(), 0.0, 0.0))
         tally.job_done()
 
     threading.current_thread().name = "py-loop"
@@ -81,9 +79,9 @@ async def in_a_pool(pool, tally: Tally) -> None:
     loop = asyncio.get_running_loop()
 
     async def job(n: int) -> None:
-        for c in range(CHUNKS):
+        for _ in range(CHUNKS):
             result = await loop.run_in_executor(pool, piece, lane.wall(CHUNK))
-            tally.add(result, n, c)
+            tally.add(result)
         tally.job_done()
 
     await asyncio.gather(*(job(n) for n in range(JOBS)))
