@@ -70,10 +70,12 @@ fn z_zooms_a_lane_over_the_pane_and_its_whole_log_scrolls() {
         events.push(EventKind::Metric(crate::demo::Metric { name, value, unit }));
     }
     events.push(EventKind::Done);
+    // Every other lane (the Rust twin, the Python lanes) done too.
+    let others = view.lanes.len();
     let lanes = events
         .into_iter()
         .map(|k| (0, k))
-        .chain([(1, EventKind::Done)]);
+        .chain((1..others).map(|lane| (lane, EventKind::Done)));
     for (lane, kind) in lanes {
         view.apply(DemoEvent {
             run: RunId(5),
@@ -224,15 +226,17 @@ fn squeeze_spaces(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// With the Python lanes' rows in the lane table, 60x26 is the smallest
+/// screen that keeps them (60x20 did before the table).
 #[test]
-fn the_rayon_rows_stay_at_60x20() {
+fn the_rayon_rows_stay_at_60x26() {
     let (mut app, _) = at_demo(Lang::En, "concurrency-vs-parallelism", "parallel");
     let params = Params::new().with("workload", "cpu");
     with_demo(
         &mut app,
         crate::app::fit_tests::finished("parallel", &params),
     );
-    let text = screen(&app, 60, 20);
+    let text = screen(&app, 60, 26);
     for row in ["event-loop", "rayon-0", "rayon-1"] {
         assert!(text.contains(row), "{row}\n{text}");
     }
@@ -276,8 +280,9 @@ fn a_wide_projector_shows_three_lanes_big_spinners_and_big_figures() {
     };
     assert!(frame_col(&big) >= 14 + 2, "{big}");
     assert_eq!(frame_col(&small), 8, "{small}");
-    // "Answer: 42" in quadrant block letters in the lanes: in plain text
-    // only in the step's own words.
-    assert_eq!(big.matches("Answer: 42").count(), 1, "{big}");
+    // The third lane drawn is py-thread, whose code pane leaves no room for
+    // big letters, and lanes side by side read alike: "Answer: 42" stays
+    // plain in all three lanes (and the step's words), as on a laptop's two.
+    assert_eq!(big.matches("Answer: 42").count(), 4, "{big}");
     assert_eq!(small.matches("Answer: 42").count(), 3, "{small}");
 }
