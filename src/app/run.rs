@@ -85,7 +85,8 @@ impl Runtime {
     fn perform(&mut self, app: &mut App, e: Effect) -> bool {
         self.dirty |= e.redraw;
         if e.save_progress {
-            self.save_due.get_or_insert_with(|| Instant::now() + SAVE_DELAY);
+            self.save_due
+                .get_or_insert_with(|| Instant::now() + SAVE_DELAY);
         }
         if e.save_config {
             let config = Config {

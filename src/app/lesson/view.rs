@@ -107,7 +107,8 @@ impl LessonState {
     /// drawn, so the next step change finds them ready. Called when the
     /// app is idle, after a frame is out.
     pub fn prepare_neighbours(&self, app: &App) {
-        let (Some(set), Some((width, present))) = (app.catalog.find(&self.id), self.last_width.get())
+        let (Some(set), Some((width, present))) =
+            (app.catalog.find(&self.id), self.last_width.get())
         else {
             return;
         };
