@@ -225,7 +225,7 @@ fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::List { json }) => list(&Catalog::load(&source_of(cli.lessons)), json, lang),
         Some(Command::Check { dir }) => {
-            let catalog = Catalog::load(&source_of(dir.or(cli.lessons)));
+            let catalog = Catalog::load_eager(&source_of(dir.or(cli.lessons)));
             let problems = check(&catalog);
             let warnings = concur::ui::fit::warnings(&catalog);
             for p in &problems {

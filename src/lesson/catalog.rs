@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use include_dir::{Dir, include_dir};
 
 use super::model::{Lang, Lesson};
-use super::parse::parse_lesson;
+use super::parse::{parse_builtin_lesson, parse_lesson};
 use crate::problem::Problem;
 use crate::quiz::{Quiz, parse_quiz};
 
@@ -27,7 +27,8 @@ pub enum Source {
 pub struct RawFile {
     pub path: String,
     pub lang: Lang,
-    pub text: String,
+    /// Borrowed: a built-in file, parsed lazily; owned: read from a folder.
+    pub text: std::borrow::Cow<'static, str>,
 }
 
 /// One lesson in every language it exists in.
@@ -92,6 +93,26 @@ impl Catalog {
         Catalog::load(&Source::Builtin)
     }
 
+    /// Every file parsed whole now (for `concur check`): the built-in
+    /// lessons too, which the app otherwise parses when first shown.
+    pub fn load_eager(source: &Source) -> Catalog {
+        let (files, mut problems) = match source {
+            Source::Builtin => (builtin_files(), Vec::new()),
+            Source::Dir(dir) => dir_files(dir),
+        };
+        let owned = files
+            .into_iter()
+            .map(|f| RawFile {
+                text: f.text.into_owned().into(),
+                ..f
+            })
+            .collect();
+        let mut catalog = Catalog::from_files(source.clone(), owned);
+        problems.append(&mut catalog.problems);
+        catalog.problems = problems;
+        catalog
+    }
+
     pub fn from_files(source: Source, files: Vec<RawFile>) -> Catalog {
         let mut problems = Vec::new();
         let mut sets: BTreeMap<String, LessonSet> = BTreeMap::new();
@@ -104,7 +125,13 @@ impl Catalog {
                 quizzes.push(file);
                 continue;
             }
-            match parse_lesson(&file.path, &file.text, file.lang) {
+            let parsed = match &file.text {
+                std::borrow::Cow::Borrowed(text) => {
+                    parse_builtin_lesson(&file.path, text, file.lang)
+                }
+                std::borrow::Cow::Owned(text) => parse_lesson(&file.path, text, file.lang),
+            };
+            match parsed {
                 Ok(lesson) => {
                     let set = sets.entry(lesson.id.clone()).or_insert_with(|| LessonSet {
                         id: lesson.id.clone(),
@@ -223,7 +250,10 @@ fn builtin_files() -> Vec<RawFile> {
             files.push(RawFile {
                 path: format!("lessons/{path}"),
                 lang,
-                text: String::from_utf8_lossy(file.contents()).into_owned(),
+                text: match file.contents_utf8() {
+                    Some(text) => text.into(),
+                    None => String::from_utf8_lossy(file.contents()).into_owned().into(),
+                },
             });
         }
     }
@@ -270,7 +300,7 @@ pub fn dir_files(dir: &Path) -> (Vec<RawFile>, Vec<Problem>) {
                     Ok(text) => files.push(RawFile {
                         path: shown,
                         lang,
-                        text,
+                        text: text.into(),
                     }),
                     Err(e) => problems.push(Problem::whole(shown, format!("not UTF-8 text: {e}"))),
                 },

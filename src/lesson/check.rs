@@ -162,7 +162,7 @@ fn check_translation(en: &Lesson, tr: &Lesson, problems: &mut Vec<Problem>) {
             ),
         ));
     }
-    for (i, (a, b)) in en.steps.iter().zip(&tr.steps).enumerate() {
+    for (i, (a, b)) in en.steps.iter().zip(tr.steps.iter()).enumerate() {
         let (da, db) = (a.demo.as_ref(), b.demo.as_ref());
         if da.map(|d| (&d.id, &d.params)) != db.map(|d| (&d.id, &d.params)) {
             problems.push(Problem::new(

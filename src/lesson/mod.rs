@@ -6,7 +6,7 @@ pub mod model;
 pub mod parse;
 
 pub use catalog::{Catalog, LessonSet, Source};
-pub use model::{Block, DemoSlot, Inline, InlineStyle, Lang, Lesson, Step};
+pub use model::{Block, DemoSlot, Inline, InlineStyle, Lang, Lesson, Step, Steps};
 pub use parse::parse_lesson;
 
 #[cfg(test)]

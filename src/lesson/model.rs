@@ -1,5 +1,7 @@
 //! A lesson as the app uses it: steps of Markdown blocks, with demo slots.
 
+use std::sync::OnceLock;
+
 use crate::demo::Params;
 
 pub use crate::i18n::Lang;
@@ -13,7 +15,75 @@ pub struct Lesson {
     pub lang: Lang,
     /// Where it was read from, as shown in problems.
     pub path: String,
-    pub steps: Vec<Step>,
+    pub steps: Steps,
+}
+
+/// A lesson's steps. The built-in lessons (checked by the tests) are parsed
+/// when first looked at, so start-up reads only their front matter; a
+/// directory of lessons (an author's) is parsed at once, so every problem is
+/// reported when it loads.
+#[derive(Debug, Clone)]
+pub struct Steps {
+    parsed: OnceLock<Vec<Step>>,
+    /// The body still to parse: (path, text, its first line).
+    deferred: Option<(String, &'static str, usize)>,
+}
+
+impl Steps {
+    /// The body of a built-in lesson, parsed on first use.
+    pub fn deferred(path: &str, body: &'static str, first_line: usize) -> Steps {
+        Steps {
+            parsed: OnceLock::new(),
+            deferred: Some((path.to_string(), body, first_line)),
+        }
+    }
+
+    fn get(&self) -> &Vec<Step> {
+        self.parsed.get_or_init(|| match &self.deferred {
+            Some((path, body, line)) => match super::parse::parse_steps(path, body, *line) {
+                Ok(steps) if !steps.is_empty() => steps,
+                // The built-in lessons are checked by the tests; should one
+                // still fail, its step says so instead of the app failing.
+                Ok(_) => vec![Step::problem(format!("{path}: the lesson has no steps"))],
+                Err(p) => vec![Step::problem(p.to_string())],
+            },
+            None => Vec::new(),
+        })
+    }
+}
+
+impl From<Vec<Step>> for Steps {
+    fn from(steps: Vec<Step>) -> Steps {
+        let parsed = OnceLock::new();
+        let _ = parsed.set(steps);
+        Steps {
+            parsed,
+            deferred: None,
+        }
+    }
+}
+
+impl std::ops::Deref for Steps {
+    type Target = Vec<Step>;
+
+    fn deref(&self) -> &Vec<Step> {
+        self.get()
+    }
+}
+
+impl<'a> IntoIterator for &'a Steps {
+    type Item = &'a Step;
+    type IntoIter = std::slice::Iter<'a, Step>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.get().iter()
+    }
+}
+
+impl PartialEq for Steps {
+    fn eq(&self, other: &Steps) -> bool {
+        self.get() == other.get()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +96,22 @@ pub struct Step {
     /// Speaker notes (```notes blocks and `<!-- notes: … -->` comments):
     /// never shown in the lesson, only in the presenter's notes view.
     pub notes: Vec<String>,
+}
+
+impl Step {
+    /// A step that only says what went wrong.
+    fn problem(message: String) -> Step {
+        Step {
+            title: "⚠".into(),
+            line: 1,
+            blocks: vec![Block::Para(vec![Inline {
+                text: message,
+                style: InlineStyle::default(),
+            }])],
+            demo: None,
+            notes: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

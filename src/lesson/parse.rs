@@ -4,7 +4,7 @@
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
 
-use super::model::{Align, Block, Cell, DemoSlot, Inline, InlineStyle, Lang, Lesson, Step};
+use super::model::{Align, Block, Cell, DemoSlot, Inline, InlineStyle, Lang, Lesson, Step, Steps};
 use crate::demo::Params;
 use crate::problem::{LineIndex, Problem};
 
@@ -28,6 +28,43 @@ pub const MAX_NESTING: usize = 32;
 
 /// Parses one lesson file. Every problem is located as `path:line`.
 pub fn parse_lesson(path: &str, text: &str, lang: Lang) -> Result<Lesson, Problem> {
+    let (front, body, first_line) = split_front_matter(path, text)?;
+    let steps = parse_steps(path, body, first_line)?;
+    if steps.is_empty() {
+        return Err(Problem::new(path, first_line, "the lesson has no steps"));
+    }
+    Ok(lesson_of(front, lang, path, Steps::from(steps)))
+}
+
+/// Like [`parse_lesson`] for a built-in lesson: only its front matter now,
+/// its steps when first looked at (the tests check that they parse).
+pub fn parse_builtin_lesson(path: &str, text: &'static str, lang: Lang) -> Result<Lesson, Problem> {
+    let (front, body, first_line) = split_front_matter(path, text)?;
+    Ok(lesson_of(
+        front,
+        lang,
+        path,
+        Steps::deferred(path, body, first_line),
+    ))
+}
+
+fn lesson_of(front: FrontMatter, lang: Lang, path: &str, steps: Steps) -> Lesson {
+    Lesson {
+        id: front.id,
+        title: front.title,
+        order: front.order,
+        demos: front.demos,
+        lang,
+        path: path.to_string(),
+        steps,
+    }
+}
+
+/// The front matter, the body and the body's first line.
+fn split_front_matter<'t>(
+    path: &str,
+    text: &'t str,
+) -> Result<(FrontMatter, &'t str, usize), Problem> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.split_inclusive('\n');
     let first = lines.next().unwrap_or("");
@@ -74,30 +111,9 @@ pub fn parse_lesson(path: &str, text: &str, lang: Lang) -> Result<Lesson, Proble
         ));
     }
     let body_first_line = LineIndex::new(text, 1).line(body_start.min(text.len()));
-    let body = &text[body_start.min(text.len())..];
-    let steps = parse_steps(path, body, body_first_line)?;
-    if steps.is_empty() {
-        return Err(Problem::new(
-            path,
-            body_first_line,
-            "the lesson has no steps",
-        ));
-    }
-    Ok(Lesson {
-        id: front.id,
-        title: front.title,
-        order: front.order,
-        demos: front.demos,
-        lang,
-        path: path.to_string(),
-        steps,
-    })
+    Ok((front, &text[body_start.min(text.len())..], body_first_line))
 }
 
-/// `**粗体。**后文`: CommonMark does not close a `**` that follows
-/// punctuation and is followed by a letter, which is how Chinese is written
-/// (no space after full-width punctuation), and the stars would show. When
-/// a run of text still holds pairs of literal `**`, they are read as strong.
 fn strong_next_to_cjk(inlines: Vec<Inline>) -> Vec<Inline> {
     let marks: usize = inlines
         .iter()
@@ -187,7 +203,7 @@ struct Builder<'a> {
     html: Option<String>,
 }
 
-fn parse_steps(path: &str, body: &str, first_line: usize) -> Result<Vec<Step>, Problem> {
+pub(super) fn parse_steps(path: &str, body: &str, first_line: usize) -> Result<Vec<Step>, Problem> {
     let mut b = Builder {
         path,
         lines: LineIndex::new(body, first_line),

@@ -38,7 +38,7 @@ fn file(path: &str, lang: Lang, text: &str) -> RawFile {
     RawFile {
         path: path.into(),
         lang,
-        text: text.into(),
+        text: text.to_string().into(),
     }
 }
 

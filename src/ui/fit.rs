@@ -174,13 +174,13 @@ mod tests {
         let mut files = vec![RawFile {
             path: "en/01-x.md".into(),
             lang: Lang::En,
-            text: format!("+++\nid = \"x\"\ntitle = \"X\"\norder = 1\n+++\n{md}"),
+            text: format!("+++\nid = \"x\"\ntitle = \"X\"\norder = 1\n+++\n{md}").into(),
         }];
         if let Some(q) = quiz {
             files.push(RawFile {
                 path: "en/01-x.quiz.toml".into(),
                 lang: Lang::En,
-                text: q.into(),
+                text: q.to_string().into(),
             });
         }
         Catalog::from_files(Source::Builtin, files)

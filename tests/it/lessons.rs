@@ -7,10 +7,19 @@ use concur::quiz::Kind;
 
 #[test]
 fn every_shipped_lesson_and_quiz_passes_check() {
-    let c = Catalog::builtin();
+    // Parsed whole, as `concur check` does (the app parses the built-in
+    // lessons' steps only when it first shows them).
+    let c = Catalog::load_eager(&concur::lesson::Source::Builtin);
     let problems: Vec<String> = check(&c).iter().map(|p| p.to_string()).collect();
     assert!(problems.is_empty(), "{problems:#?}");
     assert!(c.find("threads-vs-coroutines").is_some());
+    // And the lazy catalog the app uses holds the very same lessons.
+    let lazy = Catalog::builtin();
+    for (a, b) in c.lessons.iter().zip(&lazy.lessons) {
+        for (lang, lesson) in &a.by_lang {
+            assert_eq!(Some(lesson), b.by_lang.get(lang), "{}", lesson.path);
+        }
+    }
 }
 
 #[test]
