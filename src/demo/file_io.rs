@@ -158,11 +158,11 @@ pub struct Sizes {
 
 impl Default for Sizes {
     fn default() -> Self {
-        // 2 lanes x 2 files x 64 MiB: at most 256 MiB written per run, a
-        // fair price for a student's SSD, and each call still takes long
-        // enough to stall a loop visibly.
+        // 4 lanes (2 Rust, 2 Python) x 2 files x 32 MiB: at most 256 MiB
+        // written per run, a fair price for a student's SSD, and each call
+        // (write and fsync, or read from disk) still stalls a loop visibly.
         Sizes {
-            file_mb: 64,
+            file_mb: 32,
             files: 2,
         }
     }
