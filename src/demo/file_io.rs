@@ -367,6 +367,75 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// One file call (a write with its fsync, or a read back), made where
+/// the lane makes its calls; how long it took, in demo time.
+async fn one_call(
+    lane: &LaneCtx,
+    dir: &Arc<tempfile::TempDir>,
+    i: usize,
+    write: bool,
+    mb: usize,
+    calls_on: Calls,
+) -> Result<Duration, LaneError> {
+    let path: PathBuf = dir.path().join(format!("file-{i}.bin"));
+    let t0 = Instant::now();
+    let result = match calls_on {
+        Calls::OnExecutor => {
+            let (p, d, c) = (path, dir.clone(), lane.cancel.clone());
+            tokio::task::spawn_blocking(move || {
+                let _dir = d;
+                if write {
+                    write_file(&p, mb, i as u64 + 1, &c)
+                } else {
+                    read_file(&p, &c)
+                }
+            })
+            .await
+            .map_err(failed)?
+        }
+        Calls::InCoroutine if write => write_file(&path, mb, i as u64 + 1, &lane.cancel),
+        Calls::InCoroutine => read_file(&path, &lane.cancel),
+    };
+    result.map_err(|e| {
+        if lane.cancel.is_cancelled() {
+            LaneError::Cancelled
+        } else {
+            failed(e)
+        }
+    })?;
+    Ok(lane.clock.to_demo(t0.elapsed()))
+}
+
+/// Says what one call cost: its length and the loop lag it caused.
+fn tell_call(
+    lane: &LaneCtx,
+    i: usize,
+    write: bool,
+    took: Duration,
+    caused: f64,
+) -> (LocalText, LocalText) {
+    let (n, call) = (i + 1, ms(took));
+    let what = if write {
+        tr!("write {n}", "写 {n}")
+    } else {
+        tr!("read {n}", "读 {n}")
+    };
+    lane.sink.log(LocalText {
+        en: format!("{}: {call:.0} ms call → loop lag {caused:.0} ms", what.en),
+        zh: format!(
+            "{}：调用 {call:.0} 毫秒 → 循环延迟 {caused:.0} 毫秒",
+            what.zh
+        ),
+    });
+    (
+        what,
+        tr!(
+            "{call:>4.0} ms call → {caused:>4.0} ms lag",
+            "调用 {call:>4.0} 毫秒 → 延迟 {caused:>4.0} 毫秒"
+        ),
+    )
+}
+
 async fn file_lane(lane: LaneCtx, lag: LagStats, sizes: Sizes, calls_on: Calls) -> LaneResult {
     let (mb, files) = (sizes.file_mb as usize, sizes.files as usize);
     let executor = calls_on == Calls::OnExecutor;
@@ -393,62 +462,16 @@ async fn file_lane(lane: LaneCtx, lag: LagStats, sizes: Sizes, calls_on: Calls) 
     // A moment of free loop first, so the spinner and the probe are running.
     lane.clock.sleep(Duration::from_millis(150)).await;
     for i in 0..files {
-        let path: PathBuf = dir.path().join(format!("file-{i}.bin"));
         for write in [true, false] {
             let before = lag.samples();
-            let t0 = Instant::now();
-            let result = if executor {
-                let (p, d, c) = (path.clone(), dir.clone(), lane.cancel.clone());
-                tokio::task::spawn_blocking(move || {
-                    let _dir = d;
-                    if write {
-                        write_file(&p, mb, i as u64 + 1, &c)
-                    } else {
-                        read_file(&p, &c)
-                    }
-                })
-                .await
-                .map_err(failed)?
-            } else if write {
-                write_file(&path, mb, i as u64 + 1, &lane.cancel)
-            } else {
-                read_file(&path, &lane.cancel)
-            };
-            result.map_err(|e| {
-                if lane.cancel.is_cancelled() {
-                    LaneError::Cancelled
-                } else {
-                    failed(e)
-                }
-            })?;
-            let took = lane.clock.to_demo(t0.elapsed());
+            let took = one_call(&lane, &dir, i, write, mb, calls_on).await?;
             longest = longest.max(took);
             if write {
                 written += (mb * BLOCK) as u64;
             }
             // Let the probe run once, so it can say how late it woke.
             lane.clock.sleep(Duration::from_millis(12)).await;
-            let caused = lag.max_since(before);
-            let (n, call) = (i + 1, ms(took));
-            let what = if write {
-                tr!("write {n}", "写 {n}")
-            } else {
-                tr!("read {n}", "读 {n}")
-            };
-            lane.sink.log(LocalText {
-                en: format!("{}: {call:.0} ms call → loop lag {caused:.0} ms", what.en),
-                zh: format!(
-                    "{}：调用 {call:.0} 毫秒 → 循环延迟 {caused:.0} 毫秒",
-                    what.zh
-                ),
-            });
-            calls.push((
-                what,
-                tr!(
-                    "{call:>4.0} ms call → {caused:>4.0} ms lag",
-                    "调用 {call:>4.0} 毫秒 → 延迟 {caused:>4.0} 毫秒"
-                ),
-            ));
+            calls.push(tell_call(&lane, i, write, took, lag.max_since(before)));
             // The last two calls: with the Python lanes' table above it, a
             // 100x30 screen keeps a row of log for the epoll line.
             lane.sink

@@ -381,6 +381,41 @@ async fn futures_lane(lane: LaneCtx, jobs: Jobs, order: Order) -> LaneResult {
     Ok(())
 }
 
+/// Asking an unfinished future for its result does not wait: what job `p`
+/// answers before it is done.
+fn ask_too_early(
+    lane: &LaneCtx,
+    p: usize,
+    result: &mut oneshot::Receiver<usize>,
+) -> (LocalText, LocalText) {
+    let answer = match result.try_recv() {
+        Err(oneshot::error::TryRecvError::Empty) => {
+            LocalText::same("Empty (asyncio: InvalidStateError)")
+        }
+        other => LocalText::same(format!("{other:?}")),
+    };
+    let job = p + 1;
+    lane.sink.log(tr!(
+        "job {job}: try_recv() before it is done → {}",
+        "任务 {job}：完成之前调用 try_recv() → {}",
+        answer.en
+    ));
+    (tr!("job {job} result?", "任务 {job} 的结果？"), answer)
+}
+
+/// Waits until the aborted job reports its cancellation: 1, or 0 if it
+/// finished first.
+async fn joined_cancelled(set: &mut JoinSet<usize>) -> u64 {
+    while let Some(joined) = set.join_next().await {
+        if let Err(e) = joined
+            && e.is_cancelled()
+        {
+            return 1;
+        }
+    }
+    0
+}
+
 /// Rounds 2 and 3, the same in both lanes: a timeout leaves some jobs
 /// pending, one pending job is cancelled by hand, and the rest are aborted
 /// when their JoinSet is dropped.
@@ -422,21 +457,8 @@ async fn timeout_and_cancel(lane: &LaneCtx, durs: &[Duration], timeout: Duration
     lane.sink.count("done_at_timeout", done.len() as u64);
     lane.sink.count("pending_at_timeout", pending.len() as u64);
     let mut knows = vec![(tr!("done", "已完成"), d), (tr!("pending", "未完成"), p)];
-    // Asking an unfinished future for its result does not wait.
     if let Some(&p) = pending.first() {
-        let answer = match results[p].try_recv() {
-            Err(oneshot::error::TryRecvError::Empty) => {
-                LocalText::same("Empty (asyncio: InvalidStateError)")
-            }
-            other => LocalText::same(format!("{other:?}")),
-        };
-        let job = p + 1;
-        lane.sink.log(tr!(
-            "job {job}: try_recv() before it is done → {}",
-            "任务 {job}：完成之前调用 try_recv() → {}",
-            answer.en
-        ));
-        knows.push((tr!("job {job} result?", "任务 {job} 的结果？"), answer));
+        knows.push(ask_too_early(lane, p, &mut results[p]));
     }
     // Cancel one pending job (the longest) and see its cleanup run.
     let mut cancelled = 0;
@@ -447,14 +469,7 @@ async fn timeout_and_cancel(lane: &LaneCtx, durs: &[Duration], timeout: Duration
             "取消任务 {job}（abort）：只取消这一个，亲手取消"
         ));
         aborts[victim].abort();
-        while let Some(joined) = set.join_next().await {
-            if let Err(e) = joined
-                && e.is_cancelled()
-            {
-                cancelled += 1;
-                break;
-            }
-        }
+        cancelled = joined_cancelled(&mut set).await;
         knows.push((tr!("cancelled", "已取消"), tr!("job {job}", "任务 {job}")));
     }
     lane.sink.knows(knows);

@@ -376,10 +376,25 @@ fn callback_lane(lane: LaneCtx, f: Failures) -> LaneResult {
         "job() 已返回；循环开始运行回调"
     ));
     lp.run()?;
-    let steps = lp.trace.steps;
     let result = outcome.borrow_mut().take();
+    let r = what_done_heard(&lane, &lp, result, &f);
     let timed_out = *gave_up.borrow();
-    let r = match result {
+    report(&lane, &r, started);
+    lane.sink.count("lost_exceptions", lp.lost_exceptions);
+    lane.sink.flag("timed_out", timed_out);
+    Ok(())
+}
+
+/// What reached `done()` (a result, an error value, or nothing at all),
+/// told in the lane and returned as the lane's report.
+fn what_done_heard(
+    lane: &LaneCtx,
+    lp: &Loop,
+    result: Option<Result<usize, CbError>>,
+    f: &Failures,
+) -> Report {
+    let steps = lp.trace.steps;
+    match result {
         Some(Ok(bytes)) => {
             lane.sink.status(tr!(
                 "saved the report: {bytes} bytes",
@@ -444,11 +459,7 @@ fn callback_lane(lane: LaneCtx, f: Failures) -> LaneResult {
                 saved: false,
             }
         }
-    };
-    report(&lane, &r, started);
-    lane.sink.count("lost_exceptions", lp.lost_exceptions);
-    lane.sink.flag("timed_out", timed_out);
-    Ok(())
+    }
 }
 
 async fn async_lane(lane: LaneCtx, f: Failures) -> LaneResult {
