@@ -73,21 +73,11 @@ impl NotesView {
     }
 }
 
-impl Widget for &NotesView {
-    fn render(self, area: Rect, buf: &mut Buffer) {
+impl NotesView {
+    /// The top bar: the lesson's name on the left, the clocks on the right.
+    fn render_head(&self, head: Rect, buf: &mut Buffer) {
         let th = &self.theme;
-        buf.set_style(area, th.text().bg(th.background));
         let lang = self.lang();
-        let area = area.inner(Margin::new(1, 0));
-        let [head, _, title, rule, body, next] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(2),
-        ])
-        .areas(area);
         let (wall, on) = self.clocks();
         let clocks = match &on {
             Some(on) => format!(" {wall} · {on} "),
@@ -113,20 +103,28 @@ impl Widget for &NotesView {
             &clocks,
             th.strong().add_modifier(Modifier::BOLD),
         );
-        let Some(slide) = self.slide.as_ref().filter(|_| self.connected) else {
-            let waiting = format!(
-                "{} {}",
-                t(
-                    "Waiting for a presenting concur (concur --present, or p in concur); looking in",
-                    "正在等待演讲模式的 concur（concur --present，或在 concur 里按 p）；查找位置：",
-                )
-                .get(lang),
-                self.dir.display()
-            );
-            Paragraph::new(wrap_runs(&[(waiting, th.muted())], body.width as usize))
-                .render(body, buf);
-            return;
-        };
+    }
+
+    fn render_waiting(&self, body: Rect, buf: &mut Buffer) {
+        let waiting = format!(
+            "{} {}",
+            t(
+                "Waiting for a presenting concur (concur --present, or p in concur); looking in",
+                "正在等待演讲模式的 concur（concur --present，或在 concur 里按 p）；查找位置：",
+            )
+            .get(self.lang()),
+            self.dir.display()
+        );
+        Paragraph::new(wrap_runs(
+            &[(waiting, self.theme.muted())],
+            body.width as usize,
+        ))
+        .render(body, buf);
+    }
+
+    fn render_slide(&self, slide: &Slide, [title, rule, body, next]: [Rect; 4], buf: &mut Buffer) {
+        let th = &self.theme;
+        let lang = self.lang();
         let step = format!(
             "{} {}/{}  ",
             t("step", "步骤").get(lang),
@@ -143,8 +141,7 @@ impl Widget for &NotesView {
         .render(title, buf);
         buf.set_string(rule.x, rule.y, "─".repeat(rule.width as usize), th.border());
         let w = body.width as usize;
-        let lines = notes_lines(slide, w, th, lang);
-        Paragraph::new(lines).render(body, buf);
+        Paragraph::new(notes_lines(slide, w, th, lang)).render(body, buf);
         let next_text = match &slide.next_title {
             Some(title) => format!("{} {title}", t("next:", "下一步：").get(lang)),
             None => t("last step (then the quiz)", "最后一步（之后是测验）")
@@ -154,6 +151,28 @@ impl Widget for &NotesView {
         let [_, next_line] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(next);
         Line::styled(truncate(&next_text, w), th.accent()).render(next_line, buf);
+    }
+}
+
+impl Widget for &NotesView {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let th = &self.theme;
+        buf.set_style(area, th.text().bg(th.background));
+        let area = area.inner(Margin::new(1, 0));
+        let [head, _, title, rule, body, next] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(2),
+        ])
+        .areas(area);
+        self.render_head(head, buf);
+        match self.slide.as_ref().filter(|_| self.connected) {
+            Some(slide) => self.render_slide(slide, [title, rule, body, next], buf),
+            None => self.render_waiting(body, buf),
+        }
     }
 }
 
