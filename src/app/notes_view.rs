@@ -3,7 +3,6 @@
 //! current step's speaker notes, the next step's title, the time of day and
 //! the time on the lesson. It never changes the presentation.
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -18,7 +17,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 use unicode_width::UnicodeWidthStr;
 
-use super::presenter::{Slide, find_presenter, socket_dir, wall_clock};
+use super::presenter::{Slide, find_presenter, slides, socket_dir, wall_clock};
 use crate::i18n::{Lang, Text};
 use crate::ui::theme::Theme;
 use crate::ui::wrap::{truncate, wrap_runs};
@@ -292,10 +291,8 @@ fn spawn_follower(dir: PathBuf, tx: Sender<Msg>, current: Arc<Mutex<Option<UnixS
                     if let (Ok(mut c), Ok(clone)) = (current.lock(), stream.try_clone()) {
                         *c = Some(clone);
                     }
-                    for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                        if let Ok(slide) = serde_json::from_str::<Slide>(&line)
-                            && tx.send(Msg::Slide(slide)).is_err()
-                        {
+                    for slide in slides(stream) {
+                        if tx.send(Msg::Slide(slide)).is_err() {
                             return;
                         }
                     }
