@@ -506,14 +506,16 @@ fn run_demo(args: DemoArgs, lang: Lang) -> anyhow::Result<ExitCode> {
         };
         plain::run_plain(d, params, opts, watched, cast.as_ref(), lang)?
     };
-    // Without a usable Python 3.11+, its lanes say why and the Rust lanes
-    // run as before: that is not a failed run.
-    let no_python = demo::python::availability().is_err();
+    // A machine without a usable `python3` on PATH still runs the Rust
+    // lanes, and its Python lanes say why: not a failed run. An interpreter
+    // the user named (`--python`, config) that does not work is one.
+    let forgiven = demo::python::availability().is_err()
+        && demo::python::interpreter().origin == demo::python::Origin::Path;
     let failed = outcome
         .view
         .lanes
         .iter()
-        .any(|l| l.error.is_some() && !(no_python && l.info.is_python()));
+        .any(|l| l.error.is_some() && !(forgiven && l.info.is_python()));
     Ok(if failed {
         ExitCode::from(1)
     } else {
