@@ -91,9 +91,10 @@ class Finder:
             request = head.split(b"\r\n", 1)[0].decode("latin-1")  # GET /?q=.. HTTP/1.1
             method, target, _ = request.split(" ", 2)
             url = urllib.parse.urlsplit(target)
-            query = urllib.parse.parse_qs(url.query).get("q", [""])[0]
+            asked = urllib.parse.parse_qs(url.query, keep_blank_values=True).get("q")
+            query = asked[0] if asked else ""
             peer = "{}:{}".format(*writer.get_extra_info("peername")[:2])
-            lane.log(lane.same(f"{peer} HTTP {request} ({query})"))
+            lane.log(lane.same(f"{peer} HTTP {request}" + (f" ({query})" if asked else "")))
             writer.write(self.http_answer(method, url.path, query))
             await writer.drain()
         except (OSError, ValueError, EOFError, asyncio.TimeoutError, asyncio.LimitOverrunError):

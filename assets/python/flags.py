@@ -19,7 +19,7 @@ import concur_lane as lane
 HOST, PORT = lane.args["addr"].rsplit(":", 1)
 CODES = lane.args["codes"]
 LIMIT = lane.args["limit"]
-LATENCY = lane.args["latency_ms"] / 1000  # the server's, demo time
+LATENCY_MS = lane.args["latency_ms"]  # the server's, demo time
 
 
 class FetchError(Exception):
@@ -91,19 +91,18 @@ class Tally:
         lane.status("progress", done=self.done, total=len(CODES), here=self.in_flight)
 
     def report(self) -> None:
-        wall = (self.ended or lane.now()) - self.started
-        bound = math.ceil(len(CODES) / LIMIT) * LATENCY  # waves of LIMIT
-        lane.metric("wall_ms", wall * 1000)
-        lane.metric("bound_ms", bound * 1000)
-        lane.metric("ratio", wall / bound)
+        wall_ms = ((self.ended or lane.now()) - self.started) * 1000
+        bound_ms = math.ceil(len(CODES) / LIMIT) * LATENCY_MS  # waves of LIMIT
+        lane.metric("wall_ms", wall_ms)
+        lane.metric("bound_ms", bound_ms)
+        lane.metric("ratio", wall_ms / bound_ms)
         lane.metric("ok", self.ok)
         for k in ("404", "500", "other"):
             lane.metric(f"errors_{k}", self.errors[k])
         lane.log("counts", ok=self.ok, e404=self.errors["404"], e500=self.errors["500"],
                  other=self.errors["other"])
         lane.log("most_here", n=self.most)
-        lane.status("bound", wall=f"{wall * 1000:.0f}", bound=f"{bound * 1000:.0f}",
-                    ratio=f"{wall / bound:.2f}")
+        lane.status("bound", wall=f"{wall_ms:.0f}", bound=bound_ms, ratio=f"{wall_ms / bound_ms:.2f}")
 
 
 def kind(cause: BaseException | None) -> str:

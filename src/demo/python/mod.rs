@@ -14,7 +14,7 @@ mod probe;
 mod protocol;
 mod run;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
