@@ -3,7 +3,6 @@
 //! current step's speaker notes, the next step's title, the time of day and
 //! the time on the lesson. It never changes the presentation.
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -18,7 +17,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 use unicode_width::UnicodeWidthStr;
 
-use super::presenter::{Slide, find_presenter, socket_dir, wall_clock};
+use super::presenter::{Slide, find_presenter, slides, socket_dir, wall_clock};
 use crate::i18n::{Lang, Text};
 use crate::ui::theme::Theme;
 use crate::ui::wrap::{truncate, wrap_runs};
@@ -73,21 +72,11 @@ impl NotesView {
     }
 }
 
-impl Widget for &NotesView {
-    fn render(self, area: Rect, buf: &mut Buffer) {
+impl NotesView {
+    /// The top bar: the lesson's name on the left, the clocks on the right.
+    fn render_head(&self, head: Rect, buf: &mut Buffer) {
         let th = &self.theme;
-        buf.set_style(area, th.text().bg(th.background));
         let lang = self.lang();
-        let area = area.inner(Margin::new(1, 0));
-        let [head, _, title, rule, body, next] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(2),
-        ])
-        .areas(area);
         let (wall, on) = self.clocks();
         let clocks = match &on {
             Some(on) => format!(" {wall} · {on} "),
@@ -113,20 +102,28 @@ impl Widget for &NotesView {
             &clocks,
             th.strong().add_modifier(Modifier::BOLD),
         );
-        let Some(slide) = self.slide.as_ref().filter(|_| self.connected) else {
-            let waiting = format!(
-                "{} {}",
-                t(
-                    "Waiting for a presenting concur (concur --present, or p in concur); looking in",
-                    "正在等待演讲模式的 concur（concur --present，或在 concur 里按 p）；查找位置：",
-                )
-                .get(lang),
-                self.dir.display()
-            );
-            Paragraph::new(wrap_runs(&[(waiting, th.muted())], body.width as usize))
-                .render(body, buf);
-            return;
-        };
+    }
+
+    fn render_waiting(&self, body: Rect, buf: &mut Buffer) {
+        let waiting = format!(
+            "{} {}",
+            t(
+                "Waiting for a presenting concur (concur --present, or p in concur); looking in",
+                "正在等待演讲模式的 concur（concur --present，或在 concur 里按 p）；查找位置：",
+            )
+            .get(self.lang()),
+            self.dir.display()
+        );
+        Paragraph::new(wrap_runs(
+            &[(waiting, self.theme.muted())],
+            body.width as usize,
+        ))
+        .render(body, buf);
+    }
+
+    fn render_slide(&self, slide: &Slide, [title, rule, body, next]: [Rect; 4], buf: &mut Buffer) {
+        let th = &self.theme;
+        let lang = self.lang();
         let step = format!(
             "{} {}/{}  ",
             t("step", "步骤").get(lang),
@@ -143,8 +140,7 @@ impl Widget for &NotesView {
         .render(title, buf);
         buf.set_string(rule.x, rule.y, "─".repeat(rule.width as usize), th.border());
         let w = body.width as usize;
-        let lines = notes_lines(slide, w, th, lang);
-        Paragraph::new(lines).render(body, buf);
+        Paragraph::new(notes_lines(slide, w, th, lang)).render(body, buf);
         let next_text = match &slide.next_title {
             Some(title) => format!("{} {title}", t("next:", "下一步：").get(lang)),
             None => t("last step (then the quiz)", "最后一步（之后是测验）")
@@ -154,6 +150,28 @@ impl Widget for &NotesView {
         let [_, next_line] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(next);
         Line::styled(truncate(&next_text, w), th.accent()).render(next_line, buf);
+    }
+}
+
+impl Widget for &NotesView {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let th = &self.theme;
+        buf.set_style(area, th.text().bg(th.background));
+        let area = area.inner(Margin::new(1, 0));
+        let [head, _, title, rule, body, next] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(2),
+        ])
+        .areas(area);
+        self.render_head(head, buf);
+        match self.slide.as_ref().filter(|_| self.connected) {
+            Some(slide) => self.render_slide(slide, [title, rule, body, next], buf),
+            None => self.render_waiting(body, buf),
+        }
     }
 }
 
@@ -273,10 +291,8 @@ fn spawn_follower(dir: PathBuf, tx: Sender<Msg>, current: Arc<Mutex<Option<UnixS
                     if let (Ok(mut c), Ok(clone)) = (current.lock(), stream.try_clone()) {
                         *c = Some(clone);
                     }
-                    for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                        if let Ok(slide) = serde_json::from_str::<Slide>(&line)
-                            && tx.send(Msg::Slide(slide)).is_err()
-                        {
+                    for slide in slides(stream) {
+                        if tx.send(Msg::Slide(slide)).is_err() {
                             return;
                         }
                     }

@@ -169,6 +169,7 @@ impl NotesServer {
         })
     }
 
+    #[cfg(test)]
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -223,13 +224,13 @@ impl Drop for NotesServer {
     }
 }
 
-/// The notes view's side: slides as they arrive, one per line.
-pub fn follow(path: &Path) -> std::io::Result<impl Iterator<Item = Slide>> {
-    let stream = UnixStream::connect(path)?;
-    Ok(BufReader::new(stream)
+/// The notes view's side: slides as they arrive, one JSON object per line
+/// (a line it cannot read is skipped: a newer concur may send more).
+pub fn slides(stream: UnixStream) -> impl Iterator<Item = Slide> {
+    BufReader::new(stream)
         .lines()
         .map_while(Result::ok)
-        .filter_map(|l| serde_json::from_str(&l).ok()))
+        .filter_map(|l| serde_json::from_str(&l).ok())
 }
 
 /// The local time of day, `HH:MM`.
@@ -266,7 +267,7 @@ mod tests {
         };
         // Published before the view connects: it gets the last slide first.
         server.publish(&first);
-        let mut slides = follow(&path).unwrap();
+        let mut slides = slides(UnixStream::connect(&path).unwrap());
         assert_eq!(slides.next(), Some(first.clone()));
         let second = Slide {
             step: 2,

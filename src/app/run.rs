@@ -81,6 +81,33 @@ struct Runtime {
 }
 
 impl Runtime {
+    fn new(
+        term: Tui,
+        tx: Sender<Control>,
+        writer: ProgressWriter,
+        settings: ConfigStore,
+        senders: Senders,
+    ) -> Runtime {
+        Runtime {
+            term,
+            demo: None,
+            notes: None,
+            slide: None,
+            notes_tried: false,
+            prerun: None,
+            grammars: Some(tx.clone()),
+            tx,
+            demo_since: None,
+            writer,
+            save_due: None,
+            settings,
+            senders,
+            dirty: true,
+            urgent: true,
+            last_draw: Instant::now() - FRAME_INTERVAL,
+        }
+    }
+
     /// Performs what an update asked for; whether to quit.
     fn perform(&mut self, app: &mut App, e: Effect) -> bool {
         self.dirty |= e.redraw;
@@ -279,6 +306,19 @@ fn next_batch(
     (msgs, fatal)
 }
 
+/// A test hook: `1` panics after the first frame, `running` two seconds
+/// into a demo, `input` in the input thread (the e2e tests check that each
+/// ends cleanly).
+fn panic_if_asked(test_panic: Option<&str>, demo_since: Option<Instant>) {
+    match test_panic {
+        Some("running") if demo_since.is_some_and(|t| t.elapsed() > PANIC_AFTER) => {
+            panic!("CONCUR_TEST_PANIC: panicking while a demo runs, as asked")
+        }
+        Some("1") => panic!("CONCUR_TEST_PANIC: panicking after the first frame, as asked"),
+        _ => {}
+    }
+}
+
 pub fn run(
     mut app: App,
     store: Store,
@@ -296,27 +336,7 @@ pub fn run(
     let writer = ProgressWriter::spawn(store, tx.clone());
     let _watch = watch_lessons(&mut app, &tx);
     let (senders, stream) = channels();
-    let mut rt = Runtime {
-        term,
-        demo: None,
-        notes: None,
-        slide: None,
-        notes_tried: false,
-        prerun: None,
-        tx: tx.clone(),
-        demo_since: None,
-        grammars: Some(tx.clone()),
-        writer,
-        save_due: None,
-        settings,
-        senders,
-        dirty: true,
-        urgent: true,
-        last_draw: Instant::now() - FRAME_INTERVAL,
-    };
-    // A test hook: `1` panics after the first frame, `running` two seconds
-    // into a demo, `input` in the input thread (the e2e tests check that
-    // each ends cleanly).
+    let mut rt = Runtime::new(term, tx, writer, settings, senders);
     let test_panic = std::env::var("CONCUR_TEST_PANIC").ok();
     let mut pending = vec![initial];
     let mut exit = None;
@@ -332,13 +352,7 @@ pub fn run(
         rt.reconcile(&mut app);
         rt.publish_slide(&mut app);
         rt.draw_if_due(&app)?;
-        match test_panic.as_deref() {
-            Some("running") if rt.demo_since.is_some_and(|t| t.elapsed() > PANIC_AFTER) => {
-                panic!("CONCUR_TEST_PANIC: panicking while a demo runs, as asked")
-            }
-            Some("1") => panic!("CONCUR_TEST_PANIC: panicking after the first frame, as asked"),
-            _ => {}
-        }
+        panic_if_asked(test_panic.as_deref(), rt.demo_since);
         if !rt.dirty && rx.is_empty() {
             app.prepare();
             rt.save_if_due(&app);

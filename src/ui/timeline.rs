@@ -93,12 +93,6 @@ impl Timeline<'_> {
         rows.into_iter().map(|(_, _, r)| r).collect()
     }
 
-    /// Rows it needs: one per thread plus the time axis.
-    pub fn height(&self) -> u16 {
-        let threads = self.threads();
-        if threads == 0 { 0 } else { threads + 1 }
-    }
-
     /// How many thread rows it draws.
     pub fn threads(&self) -> u16 {
         self.rows().len() as u16
@@ -291,15 +285,6 @@ mod tests {
         ]);
         let text = draw(&v, 30, 2);
         assert!(text.contains('▒') && text.contains('█'), "{text}");
-        assert_eq!(
-            Timeline {
-                view: &v,
-                theme: &Theme::mono(),
-                lang: crate::i18n::Lang::En,
-            }
-            .height(),
-            2
-        );
     }
 
     #[test]

@@ -23,7 +23,6 @@ use crate::demo::{self, DemoEvent, DemoView};
 use crate::i18n::Lang;
 use crate::lesson::{Lesson, LessonSet};
 pub use nav::Overlay;
-pub use present::big_title;
 pub use view::render;
 
 const WHEEL_LINES: usize = 3;
