@@ -160,6 +160,7 @@ async def main() -> None:
         servers.append(server)
         lane.serving(protocol, sock.getsockname())
     try:
+        lane.at()
         await asyncio.Event().wait()  # serve until interrupted
     except asyncio.CancelledError:
         lane.log("interrupted")

@@ -313,3 +313,42 @@ fn serves_until_stopped_then_leaves_nothing_behind() {
         assert!(gone(pid), "the Python server's process group is gone");
     }
 }
+
+#[test]
+fn a_stop_mid_load_ends_the_python_server_and_its_load() {
+    if !python_here("charfinder::a_stop_mid_load_ends_the_python_server_and_its_load") {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (senders, stream) = sink::channels();
+    // Quick Rust lanes, then a long second level on the Python lane.
+    let p = Params::new()
+        .with("levels", "[5, 200]")
+        .with("hold_ms", "300");
+    let run = DemoRun::start(&DEMO, &p, 1.0, senders, Watched::Headless).unwrap();
+    let mut view = DemoView::new(&INFO, p);
+    view.reset(run.run);
+    let measured_once = |v: &DemoView| {
+        v.lanes[2]
+            .log
+            .iter()
+            .any(|x| x.en.starts_with("5 clients:"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !measured_once(&view) && Instant::now() < deadline {
+        if let Ok(ev) = stream.events.recv_timeout(Duration::from_millis(20)) {
+            view.apply(ev);
+        }
+    }
+    assert!(measured_once(&view), "{:?}", view.lanes[2].log);
+    let pid = child_pid(&view.lanes[2]).expect("the child's pid is logged");
+    // The second level is ramping up or being timed now.
+    let stop = Instant::now();
+    assert!(
+        run.stop_and_wait(Duration::from_secs(5)),
+        "every lane thread ended, the load's too"
+    );
+    let took = stop.elapsed();
+    assert!(took < Duration::from_secs(1), "stopping took {took:?}");
+    assert!(gone(pid), "the Python server's process group is gone");
+}
