@@ -74,7 +74,10 @@ class _Clock:
             for r in records:
                 if r.strip():
                     d = json.loads(r)
-                    self.rec = (d["wall_ns"], d["demo_ns"], d["scale"])
+                    if "event" in d:  # concur tells the script something
+                        _heard[d["event"]] = _heard.get(d["event"], 0) + 1
+                    else:
+                        self.rec = (d["wall_ns"], d["demo_ns"], d["scale"])
         finally:
             self._lock.release()
 
@@ -84,6 +87,13 @@ class _Clock:
 
 
 _clock = _Clock()
+_heard = {}
+
+
+def heard(event):
+    """How many times concur has told this script `event` (on its stdin)."""
+    _clock.poll()
+    return _heard.get(event, 0)
 
 
 def now():
@@ -198,6 +208,12 @@ def progress(done, total):
 def span(thread, label, job, start, end, state="running"):
     """Work on one thread, for the timeline; start and end in demo seconds."""
     _send(t="span", thread=thread, label=label, job=job, start=start, end=end, state=state)
+
+
+def serving(protocol, sockname):
+    """The script serves `protocol` at `sockname` (host, port): concur loads it."""
+    host, port = sockname[:2]
+    _send(t="serving", name=protocol, addr=f"{host}:{port}")
 
 
 def knows(pairs):

@@ -105,6 +105,27 @@ impl Index {
     }
 }
 
+/// Writes every named character to `path`, one `HEX NAME` line each, in
+/// rising order: the table the index is built from, for the Python lane
+/// (its own `unicodedata` may know an older Unicode, and answer
+/// differently). Returns how many it wrote.
+pub fn write_names(path: &std::path::Path, cancel: &Cancel) -> std::io::Result<usize> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut n = 0;
+    for cp in 32..=0x10FFFFu32 {
+        if cp % 8192 == 0 && cancel.is_cancelled() {
+            return Err(std::io::Error::from(std::io::ErrorKind::Interrupted));
+        }
+        if let Some(name) = char::from_u32(cp).and_then(unicode_names2::name) {
+            writeln!(out, "{cp:X} {name}")?;
+            n += 1;
+        }
+    }
+    out.flush()?;
+    Ok(n)
+}
+
 /// One character as the finder shows it: code point, the character, its name.
 pub fn row(cp: u32) -> String {
     let ch = char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER);
@@ -141,5 +162,17 @@ mod tests {
         assert!(kings.iter().all(|cp| has_all(row(*cp))));
         assert!(index.find("no-such-word").is_empty());
         assert!(index.find("  ").is_empty());
+    }
+
+    #[test]
+    fn the_names_table_is_the_index_s() {
+        let dir = crate::tempfiles::demo_dir("charfinder").unwrap();
+        let path = dir.path().join("names.txt");
+        let t0 = Instant::now();
+        let n = write_names(&path, &Cancel::new()).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        eprintln!("{n} names, {} bytes, in {:?}", text.len(), t0.elapsed());
+        assert_eq!(n, for_tests().chars);
+        assert!(text.lines().any(|l| l == "1F431 CAT FACE"));
     }
 }

@@ -13,13 +13,15 @@
 //!
 //! In the app (and under `--seconds`) the servers keep serving after the
 //! load, until the demo is stopped, so they can be tried by hand. The load
-//! generator works on any address (see [`load::Probe`]): an asyncio server
-//! in a child process can be one more lane.
+//! generator works on any address (see [`load::Probe`]): the third lane,
+//! `py-event-loop`, is the same finder on an asyncio loop in a child
+//! process (see [`python`]), loaded by the same generator after the others.
 
 mod event_loop;
 mod index;
 mod load;
 mod proto;
+mod python;
 mod service;
 mod threads;
 
@@ -32,6 +34,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::lane::{LaneResult, spawn_async_lane, spawn_lane, thread_name};
+use super::python::PyLane;
 use super::turns::{HandOver, Turn};
 use super::{
     Cancelled, DemoCtx, DemoDef, DemoInfo, Knobs, LaneCtx, LaneError, LaneInfo, MetricInfo, Unit,
@@ -81,6 +84,15 @@ static INFO: DemoInfo = DemoInfo {
             ),
             metrics: METRICS,
             code: "",
+        },
+        LaneInfo {
+            name: "py-event-loop",
+            title: Text::new(
+                "py-event-loop: asyncio.start_server, a coroutine per connection",
+                "py-event-loop：asyncio.start_server，每个连接一个协程",
+            ),
+            metrics: METRICS,
+            code: python::PY_SCRIPT.code,
         },
     ],
     failure: Some(Text::new(
@@ -183,20 +195,32 @@ fn start(ctx: DemoCtx, crowd: Crowd) -> Vec<JoinHandle<()>> {
     let mut threads: Vec<JoinHandle<()>> = index::build_in_background(ID, ctx.cancel.clone())
         .into_iter()
         .collect();
-    // The lanes are loaded in turn, so the memory one gains is its own.
-    let turn = Arc::new(Turn::default());
-    let first = HandOver(turn.clone());
-    let c2 = crowd.clone();
+    // The lanes are loaded in turn, so the memory one gains is its own, and
+    // no lane's answers wait for another's work on the cores.
+    let (second, third) = (Arc::new(Turn::default()), Arc::new(Turn::default()));
+    let first = HandOver(second.clone());
+    let (c1, c2) = (crowd.clone(), crowd.clone());
     threads.extend(spawn_lane(ID, "threads", ctx.lane(0), move |lane| {
-        threads_lane(lane, c2, first)
+        threads_lane(lane, c1, first)
     }));
+    let then = HandOver(third.clone());
     threads.extend(spawn_async_lane(
         ID,
         "event-loop",
         ctx.lane(1),
         false,
-        move |lane, _| event_loop_lane(lane, crowd, turn),
+        move |lane, _| event_loop_lane(lane, c2, second, then),
     ));
+    // A handler that blocks (f) may hold the script that long, silent,
+    // when it is interrupted.
+    let quiet = Duration::from_millis(crowd.block_ms) + Duration::from_secs(10);
+    threads.extend(
+        PyLane::new(ID, "py-event-loop", &python::PY_SCRIPT, &crowd)
+            .after(third)
+            .quiet(quiet)
+            .beside(python::LoadPython::new(crowd))
+            .spawn(ctx.lane(2)),
+    );
     threads
 }
 
@@ -311,11 +335,33 @@ fn announce(lane: &LaneCtx, line: SocketAddr, http: SocketAddr) {
     ));
 }
 
-fn report_level(lane: &LaneCtx, svc: &Service, level: &Level) {
+/// What the load tells the server it loads, and asks of it.
+trait Loaded: Send + Sync {
+    /// The load's first client connects next, alone (`f` blocks its handler).
+    fn load_starts(&self);
+    /// The load's clients are gone; later connections are people's.
+    fn load_ends(&self);
+    /// Connections the server could not take: errors the load cannot see.
+    fn refused(&self) -> u64;
+}
+
+impl Loaded for Service {
+    fn load_starts(&self) {
+        Service::load_starts(self);
+    }
+    fn load_ends(&self) {
+        Service::load_ends(self);
+    }
+    fn refused(&self) -> u64 {
+        self.refused.load(Ordering::SeqCst)
+    }
+}
+
+fn report_level(lane: &LaneCtx, refused: u64, level: &Level) {
     let sink = &lane.sink;
     let clients = level.clients;
     let kib = level.memory_growth.max(0) as f64 / 1024.0 / clients.max(1) as f64;
-    let errors = level.errors + svc.refused.load(Ordering::SeqCst);
+    let errors = level.errors + refused;
     sink.count("clients", clients as u64);
     sink.count("threads", level.threads as u64);
     sink.metric("kib_per_client", kib);
@@ -357,7 +403,7 @@ fn start_load(
     lane: &LaneCtx,
     crowd: &Crowd,
     addr: SocketAddr,
-    svc: Arc<Service>,
+    svc: Arc<dyn Loaded>,
     probe: Box<dyn Probe + Send>,
     done: impl FnOnce(Result<(), LaneError>) + Send + 'static,
 ) -> std::io::Result<JoinHandle<()>> {
@@ -379,7 +425,7 @@ fn start_load(
                 let generator = Generator::new(addr, index, &lane, &plan)?;
                 svc.load_starts();
                 let result = generator.run(probe.as_ref(), &mut |level| {
-                    report_level(&lane, &svc, level)
+                    report_level(&lane, svc.refused(), level)
                 });
                 svc.load_ends();
                 result.map_err(LaneError::from)
@@ -474,7 +520,12 @@ impl Drop for JoinOnDrop {
     }
 }
 
-async fn event_loop_lane(lane: LaneCtx, crowd: Crowd, turn: Arc<Turn>) -> LaneResult {
+async fn event_loop_lane(
+    lane: LaneCtx,
+    crowd: Crowd,
+    turn: Arc<Turn>,
+    then: HandOver,
+) -> LaneResult {
     let index = wait_index(&lane)?;
     let svc = service(&lane, &crowd, index);
     let server = LoopServer::start(svc.clone())?;
@@ -496,6 +547,7 @@ async fn event_loop_lane(lane: LaneCtx, crowd: Crowd, turn: Arc<Turn>) -> LaneRe
     })?;
     let _join = JoinOnDrop(Some(load));
     rx.await.unwrap_or(Err(LaneError::Cancelled))?;
+    drop(then);
     if after_load(&lane, server.line_addr, server.http_addr) {
         std::future::pending::<()>().await;
     }

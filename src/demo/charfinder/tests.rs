@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::*;
+use crate::demo::python::tests::{child_pid, gone, python_here};
 use crate::demo::{
     DemoEvent, DemoRun, DemoView, EventKind, HeadlessOptions, LaneState, LaneView, Params, Watched,
     run_headless, sink,
@@ -81,18 +82,23 @@ fn ask_http(addr: SocketAddr, query: &str) -> Vec<String> {
 }
 
 #[test]
-fn both_lanes_answer_the_same_over_tcp_and_http() {
+fn every_lane_answers_the_same_over_tcp_and_http() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    // The Python lane answers from concur's table with its own code.
+    let python =
+        python_here("charfinder::every_lane_answers_the_same_over_tcp_and_http (py-event-loop)");
+    let lanes = if python { 3 } else { 2 };
     let p = Params::new()
         .with("levels", "[3]")
         .with("hold_ms", "200")
         .with("think_ms", "100");
+    let queries = ["cat face", "chess black king", "arrow leftwards", "cjk"];
     let mut answers: BTreeMap<(usize, bool, &str), Vec<String>> = BTreeMap::new();
     let on_event = |_: &DemoView, ev: &DemoEvent| {
         if let EventKind::Log(line) = &ev.kind
             && let Some((http, addr)) = addresses(&line.en)
         {
-            for q in ["cat face", "chess black king"] {
+            for q in queries {
                 let rows = if http {
                     ask_http(addr, q)
                 } else {
@@ -104,17 +110,36 @@ fn both_lanes_answer_the_same_over_tcp_and_http() {
     };
     let out = run_headless(&DEMO, p, HeadlessOptions::default(), on_event).unwrap();
     assert!(out.completed && out.clean_stop);
-    assert_eq!(answers.len(), 8, "two lanes x two protocols x two queries");
+    assert_eq!(
+        answers.len(),
+        lanes * 2 * queries.len(),
+        "every lane, both protocols, every query"
+    );
     let cat = &answers[&(0, false, "cat face")];
     assert!(cat.iter().any(|r| r == "U+1F431  🐱  CAT FACE"), "{cat:?}");
     assert!(
         cat.len() >= 5 && cat.iter().all(|r| r.contains("CAT FACE")),
         "{cat:?}"
     );
-    for q in ["cat face", "chess black king"] {
+    // `cjk` matches more than the 500 rows an answer shows.
+    assert!(
+        answers[&(0, false, "cjk")]
+            .last()
+            .unwrap()
+            .starts_with("… +")
+    );
+    for q in queries {
         let reference = &answers[&(0, false, q)];
-        for key in [(0, true, q), (1, false, q), (1, true, q)] {
-            assert_eq!(&answers[&key], reference, "{key:?}");
+        for lane in 0..lanes {
+            for http in [false, true] {
+                let key = (lane, http, q);
+                if http && q == "cjk" {
+                    // JSON carries the rows without the "… +N" line.
+                    assert_eq!(answers[&key][..], reference[..reference.len() - 1]);
+                } else {
+                    assert_eq!(&answers[&key], reference, "{key:?}");
+                }
+            }
         }
     }
     assert!(
@@ -122,6 +147,15 @@ fn both_lanes_answer_the_same_over_tcp_and_http() {
             .iter()
             .any(|r| r.starts_with("U+265A  ♚"))
     );
+    if python {
+        let py = out.view.lane("py-event-loop").unwrap();
+        assert_eq!(py.state, LaneState::Done, "{:?}", py.error);
+        assert_eq!(
+            fig(py, "errors"),
+            0.0,
+            "the load got every answer as long as the Rust index says"
+        );
+    }
 }
 
 /// Runs the lesson's predict question `id`, checks that choice `right`
@@ -161,6 +195,20 @@ fn the_event_loop_holds_a_thousand_clients_on_one_thread() {
         t > 3.0 * e && t > 4.0,
         "threads {t} KiB, event loop {e} KiB"
     );
+    if !python_here(
+        "charfinder::the_event_loop_holds_a_thousand_clients_on_one_thread (py-event-loop)",
+    ) {
+        return;
+    }
+    // asyncio too: one thread for the thousand, and a coroutine with its
+    // streams costs less than a thread (about 6 vs 18 KiB here).
+    let py = out.view.lane("py-event-loop").unwrap();
+    assert_eq!(py.state, LaneState::Done, "{:?}", py.error);
+    assert_eq!(fig(py, "clients"), 1000.0);
+    assert_eq!(fig(py, "errors"), 0.0);
+    assert_eq!(fig(py, "threads"), 1.0, "the child has one OS thread");
+    let p = fig(py, "kib_per_client");
+    assert!(p > 0.0 && p < t, "asyncio {p} KiB, threads {t} KiB");
 }
 
 #[test]
@@ -187,12 +235,30 @@ fn a_blocking_handler_slows_every_client_on_the_loop_only() {
         fig(ev, "slow_clients")
     );
     assert!(fig(ev, "p50_ms") > 50.0, "{}", fig(ev, "p50_ms"));
+    if !python_here(
+        "charfinder::a_blocking_handler_slows_every_client_on_the_loop_only (py-event-loop)",
+    ) {
+        return;
+    }
+    // time.sleep() in one coroutine holds asyncio's only thread: the same.
+    let py = out.view.lane("py-event-loop").unwrap();
+    assert_eq!(py.state, LaneState::Done, "{:?}", py.error);
+    assert!(
+        fig(py, "slow_clients") >= 30.0,
+        "{}",
+        fig(py, "slow_clients")
+    );
+    assert!(fig(py, "p50_ms") > 50.0, "{}", fig(py, "p50_ms"));
+    assert_eq!(fig(py, "errors"), 0.0);
 }
 
 #[test]
 fn serves_until_stopped_then_leaves_nothing_behind() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (senders, stream) = sink::channels();
+    let python =
+        python_here("charfinder::serves_until_stopped_then_leaves_nothing_behind (py-event-loop)");
+    let lanes = if python { 3 } else { 2 };
     let p = Params::new()
         .with("levels", "[20, 300]")
         .with("hold_ms", "300");
@@ -201,10 +267,10 @@ fn serves_until_stopped_then_leaves_nothing_behind() {
     let mut view = DemoView::new(&INFO, p);
     view.reset(run.run);
     let mut addrs = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    // Wait until both lanes have measured and still serve.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    // Wait until every lane has measured and still serves.
     let serving = |v: &DemoView| {
-        v.lanes
+        v.lanes[..lanes]
             .iter()
             .all(|l| l.log.iter().any(|x| x.en.starts_with("load done")))
     };
@@ -218,9 +284,14 @@ fn serves_until_stopped_then_leaves_nothing_behind() {
             view.apply(ev);
         }
     }
-    assert!(serving(&view), "both lanes serve after their load");
-    assert!(view.lanes.iter().all(|l| l.state == LaneState::Running));
-    assert_eq!(addrs.len(), 4);
+    assert!(serving(&view), "every lane serves after its load");
+    assert!(
+        view.lanes[..lanes]
+            .iter()
+            .all(|l| l.state == LaneState::Running)
+    );
+    assert_eq!(addrs.len(), 2 * lanes);
+    let pid = python.then(|| child_pid(&view.lanes[2]).expect("the child's pid is logged"));
     // Still answering, and the load's clients are gone (their threads too).
     for (_, addr) in addrs.iter().filter(|(http, _)| !http) {
         assert!(!ask_line(*addr, "snowman").is_empty());
@@ -238,4 +309,46 @@ fn serves_until_stopped_then_leaves_nothing_behind() {
             "{addr} still accepts"
         );
     }
+    if let Some(pid) = pid {
+        assert!(gone(pid), "the Python server's process group is gone");
+    }
+}
+
+#[test]
+fn a_stop_mid_load_ends_the_python_server_and_its_load() {
+    if !python_here("charfinder::a_stop_mid_load_ends_the_python_server_and_its_load") {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (senders, stream) = sink::channels();
+    // Quick Rust lanes, then a long second level on the Python lane.
+    let p = Params::new()
+        .with("levels", "[5, 200]")
+        .with("hold_ms", "300");
+    let run = DemoRun::start(&DEMO, &p, 1.0, senders, Watched::Headless).unwrap();
+    let mut view = DemoView::new(&INFO, p);
+    view.reset(run.run);
+    let measured_once = |v: &DemoView| {
+        v.lanes[2]
+            .log
+            .iter()
+            .any(|x| x.en.starts_with("5 clients:"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !measured_once(&view) && Instant::now() < deadline {
+        if let Ok(ev) = stream.events.recv_timeout(Duration::from_millis(20)) {
+            view.apply(ev);
+        }
+    }
+    assert!(measured_once(&view), "{:?}", view.lanes[2].log);
+    let pid = child_pid(&view.lanes[2]).expect("the child's pid is logged");
+    // The second level is ramping up or being timed now.
+    let stop = Instant::now();
+    assert!(
+        run.stop_and_wait(Duration::from_secs(5)),
+        "every lane thread ended, the load's too"
+    );
+    let took = stop.elapsed();
+    assert!(took < Duration::from_secs(1), "stopping took {took:?}");
+    assert!(gone(pid), "the Python server's process group is gone");
 }

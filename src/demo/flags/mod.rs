@@ -7,8 +7,11 @@
 //! time lands near its bound, ⌈count / limit⌉ × latency.
 //!
 //! The server tells clients apart by the first segment of the path
-//! (`/{lane}/flags/{cc}.svg`), so another client — an asyncio script, say —
-//! can be one more lane: give it the server's address and its own name.
+//! (`/{lane}/flags/{cc}.svg`), so the Python twins are two more clients of
+//! the same server: `py-async` (asyncio, a `Semaphore`, HTTP/1.1 spoken on
+//! `asyncio.open_connection`) and `py-threads` (a `ThreadPoolExecutor` of
+//! urllib calls). They measure their own time and errors; what the server
+//! saw of them (most in flight, errors served) comes from the server.
 
 mod client;
 mod plan;
@@ -25,6 +28,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use super::lane::{LaneResult, spawn_async_lane, spawn_lane, thread_name};
+use super::python::{Beside, PyLane, PyScript};
 use super::{
     DemoCtx, DemoDef, DemoInfo, ErrorReport, Knobs, LaneCtx, LaneError, LaneInfo, MetricInfo, Unit,
     column, metric,
@@ -84,11 +88,85 @@ static INFO: DemoInfo = DemoInfo {
             metrics: METRICS,
             code: "",
         },
+        LaneInfo {
+            name: "py-async",
+            title: Text::new(
+                "py-async: asyncio, a Semaphore, HTTP on open_connection",
+                "py-async：asyncio、Semaphore，在 open_connection 上讲 HTTP",
+            ),
+            metrics: METRICS,
+            code: PY_SCRIPT.code,
+        },
+        LaneInfo {
+            name: "py-threads",
+            title: Text::new(
+                "py-threads: ThreadPoolExecutor, urllib",
+                "py-threads：ThreadPoolExecutor，urllib",
+            ),
+            metrics: METRICS,
+            code: PY_SCRIPT.code,
+        },
     ],
     failure: Some(Text::new(
         "f: a fifth of the flags fail (seeded 404s and 500s); again: none",
         "f：五分之一的国旗下载失败（按种子固定的 404 和 500）；再按一次：不失败",
     )),
+};
+
+/// The Python twins: asyncio with a Semaphore, and a pool of urllib threads.
+static PY_SCRIPT: PyScript = PyScript {
+    code: include_str!("../../../assets/python/flags.py"),
+    texts: &[
+        (
+            "async_plan",
+            Text::new(
+                "{count} tasks, one loop, asyncio.Semaphore({limit}), HTTP/1.1 on open_connection",
+                "{count} 个任务，一个事件循环，asyncio.Semaphore({limit})，在 open_connection 上讲 HTTP/1.1",
+            ),
+        ),
+        (
+            "threads_plan",
+            Text::new(
+                "{count} flags, ThreadPoolExecutor of {workers} threads, urllib (blocking)",
+                "{count} 面国旗，{workers} 个线程的 ThreadPoolExecutor，urllib（阻塞式）",
+            ),
+        ),
+        (
+            "get",
+            Text::new(
+                "each: GET http://{addr}{path}",
+                "每个：GET http://{addr}{path}",
+            ),
+        ),
+        (
+            "progress",
+            Text::new(
+                "{done}/{total} · in flight here: {here}",
+                "{done}/{total} · 本端在途：{here}",
+            ),
+        ),
+        (
+            "counts",
+            Text::new(
+                "{ok} ok · 404 × {e404} · 500 × {e500} · other × {other}",
+                "成功 {ok} · 404 × {e404} · 500 × {e500} · 其他 × {other}",
+            ),
+        ),
+        (
+            "most_here",
+            Text::new(
+                "most in flight at once, counted here: {n}",
+                "同时在途最多（本端计数）：{n}",
+            ),
+        ),
+        (
+            "bound",
+            Text::new(
+                "{wall} ms, bound {bound} ms: {ratio}x",
+                "用时 {wall} 毫秒，下界 {bound} 毫秒：{ratio} 倍",
+            ),
+        ),
+    ],
 };
 
 /// The downloads and the server's behaviour.
@@ -219,11 +297,11 @@ struct Target {
     state: Arc<server::State>,
 }
 
+/// The two blocking lanes: one at a time, or a pool of threads.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Style {
     Sequential,
     Threads,
-    Async,
 }
 
 fn start(ctx: DemoCtx, k: Downloads) -> Vec<JoinHandle<()>> {
@@ -247,33 +325,94 @@ fn start(ctx: DemoCtx, k: Downloads) -> Vec<JoinHandle<()>> {
         Err(e) => (Err(ErrorReport::from_error(&e)), None),
     };
     let mut threads: Vec<JoinHandle<()>> = server_thread.into_iter().collect();
-    for (i, style) in [Style::Sequential, Style::Threads, Style::Async]
-        .into_iter()
-        .enumerate()
-    {
+    for (i, lane) in INFO.lanes.iter().enumerate() {
         let last = LastOut {
             left: left.clone(),
             stop: stop.clone(),
         };
         let (target, k) = (target.clone(), k.clone());
-        let name = INFO.lanes[i].name;
-        let lane = ctx.lane(i);
-        let handle = if style == Style::Async {
-            spawn_async_lane(ID, name, lane, false, move |lane, _| async move {
+        let (name, ctx) = (lane.name, ctx.lane(i));
+        let handle = match (name, target) {
+            (_, Err(e)) => spawn_lane(ID, name, ctx, move |_| {
                 let _last = last;
-                let target = target.map_err(LaneError::Failed)?;
-                async_lane(lane, name, target, k).await
-            })
-        } else {
-            spawn_lane(ID, name, lane, move |lane| {
+                Err(LaneError::Failed(e))
+            }),
+            ("async", Ok(target)) => spawn_async_lane(ID, name, ctx, false, move |lane, _| {
                 let _last = last;
-                let target = target.map_err(LaneError::Failed)?;
-                blocking_lane(lane, name, target, k, style)
-            })
+                async_lane(lane, name, target, k)
+            }),
+            (_, Ok(target)) if lane.is_python() => python_lane(name, ctx, target, k, last),
+            (_, Ok(target)) => {
+                let style = if name == "sequential" {
+                    Style::Sequential
+                } else {
+                    Style::Threads
+                };
+                spawn_lane(ID, name, ctx, move |lane| {
+                    let _last = last;
+                    blocking_lane(lane, name, target, k, style)
+                })
+            }
         };
         threads.extend(handle);
     }
     threads
+}
+
+/// What a Python lane is given: the knobs, where the server is, and the
+/// flags to fetch (the same plan as every lane's).
+#[derive(Serialize)]
+struct PyArgs {
+    #[serde(flatten)]
+    knobs: Downloads,
+    addr: String,
+    codes: Vec<String>,
+}
+
+fn python_lane(
+    name: &'static str,
+    ctx: LaneCtx,
+    target: Target,
+    k: Downloads,
+    last: LastOut,
+) -> Option<JoinHandle<()>> {
+    let args = PyArgs {
+        addr: target.addr.to_string(),
+        codes: k.plan().codes,
+        knobs: k.clone(),
+    };
+    // A healthy script says something at least once per answer.
+    let quiet = Duration::from_millis(k.latency_ms * 2) + Duration::from_secs(5);
+    let server_side = ServerSide {
+        seen: target.state.seen(name),
+        _last: last,
+    };
+    PyLane::new(ID, name, &PY_SCRIPT, &args)
+        .quiet(quiet)
+        .beside(server_side)
+        .spawn(ctx)
+}
+
+/// What the server saw of a Python lane, reported once its script is done;
+/// the server stops when the last lane, this one included, is out.
+struct ServerSide {
+    seen: Arc<Seen>,
+    _last: LastOut,
+}
+
+impl Beside for ServerSide {
+    fn done(&mut self, lane: &LaneCtx) -> LaneResult {
+        let seen = &self.seen;
+        let (most, s404, s500) = (seen.max_in_flight(), seen.served(404), seen.served(500));
+        lane.sink.count("max_in_flight", most);
+        lane.sink.count("served_404", s404);
+        lane.sink.count("served_500", s500);
+        lane.sink.log(tr!(
+            "the server saw at most {most} of this lane's requests at once; it sent 404 × {s404}, 500 × {s500}",
+            "服务器端：本泳道的请求同时最多 {most} 个；它送出 404 × {s404}、500 × {s500}"
+        ));
+        Ok(())
+    }
 }
 
 /// One lane's count of its downloads, and what it shows as they go.

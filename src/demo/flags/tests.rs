@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 
 use super::plan::Plan;
 use super::*;
-use crate::demo::{DemoRun, HeadlessOptions, LaneView, Params, Watched, run_headless, sink};
+use crate::demo::python::tests::{child_pid, gone, one_at_a_time, python_here};
+use crate::demo::{
+    DemoRun, DemoView, HeadlessOptions, LaneView, Params, Watched, run_headless, sink,
+};
 
 /// The tests count this demo's threads and ports: one at a time.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -66,13 +69,7 @@ fn errors_are_counted_as_the_server_served_them_each_with_its_flag() {
         .with("count", "20")
         .with("latency_ms", "30")
         .with("error_rate", "0.2");
-    let plan = Plan::new(20, 30, 0.2, Downloads::default().seed, false);
-    let failing: BTreeSet<String> = plan
-        .codes
-        .iter()
-        .filter(|c| plan.status_of(c) != Some(200))
-        .cloned()
-        .collect();
+    let failing = failing(20, 0.2);
     assert_eq!(failing.len(), 4);
     let view = run(p);
     for lane in lanes(&view) {
@@ -84,16 +81,78 @@ fn errors_are_counted_as_the_server_served_them_each_with_its_flag() {
         assert_eq!(fig(lane, "errors_other"), 0.0, "{n}");
         assert_eq!(fig(lane, "ok"), 16.0, "{n}");
         // Each failure is logged as its chain: the flag, then the cause.
-        let named: BTreeSet<String> = lane
-            .log
-            .iter()
-            .filter_map(|l| l.en.strip_prefix("✗ fetching flag "))
-            .map(|rest| {
-                assert!(rest.contains("404") || rest.contains("500"), "{n}: {rest}");
-                rest[..2].to_string()
-            })
-            .collect();
-        assert_eq!(named, failing, "{n}");
+        assert_eq!(logged_failures(lane), failing, "{n}");
+    }
+}
+
+/// The flags that fail in a run of `count` with `error_rate` (default seed).
+fn failing(count: u32, error_rate: f64) -> BTreeSet<String> {
+    let plan = Plan::new(count, 0, error_rate, Downloads::default().seed, false);
+    plan.codes
+        .iter()
+        .filter(|c| plan.status_of(c) != Some(200))
+        .cloned()
+        .collect()
+}
+
+/// The flags a lane logged as failed ("✗ fetching flag XX: cause...").
+fn logged_failures(lane: &LaneView) -> BTreeSet<String> {
+    lane.log
+        .iter()
+        .filter_map(|l| l.en.strip_prefix("✗ fetching flag "))
+        .map(|rest| {
+            let n = lane.name();
+            assert!(rest.contains("404") || rest.contains("500"), "{n}: {rest}");
+            rest[..2].to_string()
+        })
+        .collect()
+}
+
+/// The asyncio twin (a Semaphore, HTTP/1.1 on open_connection) and the
+/// thread-pool twin (urllib) download from the same server: at most
+/// `limit` in flight as the server sees it, near the same bound, every
+/// failure counted as served and logged with its flag and its cause.
+#[test]
+fn the_python_twins_tell_the_same_story() {
+    if !python_here("flags::the_python_twins_tell_the_same_story") {
+        return;
+    }
+    let _py = one_at_a_time();
+    let p = Params::new()
+        .with("count", "12")
+        .with("latency_ms", "150")
+        .with("limit", "4")
+        .with("error_rate", "0.25");
+    let view = run(p);
+    let failing = failing(12, 0.25);
+    assert_eq!(failing.len(), 3);
+    for (py, rust) in [("py-async", "async"), ("py-threads", "threads")] {
+        let (a, b) = (view.lane(py).unwrap(), view.lane(rust).unwrap());
+        assert_eq!(a.state, crate::demo::LaneState::Done, "{py}: {:?}", a.error);
+        let same = [
+            "ok",
+            "errors_404",
+            "errors_500",
+            "errors_other",
+            "served_404",
+            "served_500",
+            "bound_ms",
+        ];
+        for name in same {
+            assert_eq!(fig(a, name), fig(b, name), "{py} vs {rust}: {name}");
+        }
+        assert_eq!(fig(a, "errors_404"), fig(a, "served_404"), "{py}");
+        assert_eq!(fig(a, "errors_500"), fig(a, "served_500"), "{py}");
+        assert_eq!(fig(a, "ok"), 9.0, "{py}");
+        assert_eq!(fig(a, "bound_ms"), 3.0 * 150.0);
+        // Nobody beats the server's latency; a loaded machine may add, not double.
+        let ratio = fig(a, "ratio");
+        assert!((0.98..2.0).contains(&ratio), "{py}: ratio {ratio}");
+        // As the server saw it: never above the limit, and really at once.
+        let most = fig(a, "max_in_flight");
+        assert!((2.0..=4.0).contains(&most), "{py}: {most}");
+        assert_eq!(logged_failures(a), failing, "{py}");
+        assert_eq!(a.progress, Some((12, 12)), "{py}");
     }
 }
 
@@ -132,17 +191,37 @@ fn a_stop_ends_server_clients_and_threads_at_once() {
         .with("latency_ms", "5000")
         .with("drip", "true");
     let run = DemoRun::start(&DEMO, &p, 1.0, senders, Watched::Headless).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut addr = None;
-    while addr.is_none() && Instant::now() < deadline {
-        if let Ok(ev) = stream.events.recv_timeout(Duration::from_millis(50))
-            && let crate::demo::EventKind::Log(line) = ev.kind
-            && let Some(rest) = line.en.strip_prefix("server: http://")
-        {
-            addr = rest.split('/').next().map(str::to_string);
+    let python =
+        python_here("flags::a_stop_ends_server_clients_and_threads_at_once (its Python part)");
+    let mut view = DemoView::new(&INFO, p);
+    view.reset(run.run);
+    let addr = |v: &DemoView| {
+        let log = &v.lane("sequential")?.log;
+        let rest = log
+            .iter()
+            .find_map(|l| l.en.strip_prefix("server: http://"))?;
+        rest.split('/').next()?.parse::<std::net::SocketAddr>().ok()
+    };
+    // The Python lanes are mid-request too: they have said where they GET.
+    let asking = |v: &DemoView, name: &str| {
+        v.lane(name)
+            .is_some_and(|l| l.log.iter().any(|x| x.en.starts_with("each: GET")))
+    };
+    let ready = |v: &DemoView| {
+        addr(v).is_some() && (!python || (asking(v, "py-async") && asking(v, "py-threads")))
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !ready(&view) && Instant::now() < deadline {
+        if let Ok(ev) = stream.events.recv_timeout(Duration::from_millis(50)) {
+            view.apply(ev);
         }
     }
-    let addr: std::net::SocketAddr = addr.expect("the address is logged").parse().unwrap();
+    let addr = addr(&view).expect("the address is logged");
+    let pids: Vec<u32> = ["py-async", "py-threads"]
+        .iter()
+        .filter(|_| python)
+        .map(|n| child_pid(view.lane(n).unwrap()).expect("the child's pid is logged"))
+        .collect();
     std::thread::sleep(Duration::from_millis(300));
     assert!(demo_threads() >= 3, "the lanes and workers run");
     // (That no thread at all is left is checked by tests/demo_cleanup.rs,
@@ -154,6 +233,9 @@ fn a_stop_ends_server_clients_and_threads_at_once() {
     assert!(took < Duration::from_secs(1), "stopping took {took:?}");
     let refused = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1));
     assert!(refused.is_err(), "the port is closed");
+    for pid in pids {
+        assert!(gone(pid), "the Python lane's process group {pid} is gone");
+    }
 }
 
 /// The lesson's predict questions grade on what this demo measures, and

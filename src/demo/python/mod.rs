@@ -14,16 +14,18 @@ mod probe;
 mod protocol;
 mod run;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serde::Serialize;
 
-use super::lane::spawn_lane;
+use super::lane::{LaneResult, spawn_lane};
 use super::turns::{HandOver, Turn};
 use super::{Cancel, LaneCtx};
 use crate::i18n::{LocalText, Text};
@@ -32,6 +34,7 @@ use crate::tr;
 pub use child::live_in_group;
 pub use probe::{Probe, Unavailable};
 pub use protocol::VERSION as PROTOCOL_VERSION;
+pub use run::Teller;
 
 /// Python lanes are named `py-…` after what they run.
 pub const LANE_PREFIX: &str = "py-";
@@ -122,6 +125,41 @@ impl PyScript {
     }
 }
 
+/// The lane thread's own part in a lane whose script works with concur
+/// while it runs: the client of a server the demo runs (`flags`), or a
+/// server the demo loads (`charfinder`). Every method has a default that
+/// does nothing; all run on the lane thread, between looks at the child.
+pub trait Beside: Send {
+    /// Before the child starts, after the lane's turn: files the script
+    /// reads can go in its temp folder `dir` (`lane.args["tmp"]`).
+    fn prepare(&mut self, _lane: &LaneCtx, _dir: &Path) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    /// The script has said hello: the child's pid (the leader of its
+    /// group), and a way to tell it that something happened.
+    fn started(&mut self, _lane: &LaneCtx, _pid: u32, _teller: Teller) {}
+
+    /// The script serves `name` at `addr` (its `serving` message). From
+    /// then on, this side watches it: a silent server is not a hung one.
+    fn serving(&mut self, _lane: &LaneCtx, name: &str, _addr: SocketAddr) -> Result<(), String> {
+        Err(format!("`serving` {name}, but this lane loads no server"))
+    }
+
+    /// Asked every tick while the script runs: `Some(Ok)` once the work
+    /// beside it is over (the script is then interrupted with SIGTERM, as
+    /// Ctrl-C would, and must clean up and end with `done`); `Some(Err)`
+    /// fails the lane.
+    fn tick(&mut self, _lane: &LaneCtx) -> Option<LaneResult> {
+        None
+    }
+
+    /// The script ended with `done`: figures only this side measured.
+    fn done(&mut self, _lane: &LaneCtx) -> LaneResult {
+        Ok(())
+    }
+}
+
 /// One Python lane, ready to start.
 pub struct PyLane {
     demo: &'static str,
@@ -131,6 +169,7 @@ pub struct PyLane {
     quiet: Duration,
     turn: Option<Arc<Turn>>,
     hand_over: Option<HandOver>,
+    beside: Option<Box<dyn Beside>>,
 }
 
 /// Silence (demo time) after which a running script counts as hung: long
@@ -153,6 +192,7 @@ impl PyLane {
             quiet: QUIET_LIMIT,
             turn: None,
             hand_over: None,
+            beside: None,
         }
     }
 
@@ -176,10 +216,18 @@ impl PyLane {
         self
     }
 
+    /// Work the lane thread does beside the script (see [`Beside`]); it is
+    /// dropped when the lane ends, however it ends.
+    pub fn beside(mut self, beside: impl Beside + 'static) -> PyLane {
+        self.beside = Some(Box::new(beside));
+        self
+    }
+
     pub fn spawn(self, ctx: LaneCtx) -> Option<JoinHandle<()>> {
         let (demo, name) = (self.demo, self.name);
         spawn_lane(demo, name, ctx, move |lane| {
             let _hand_over = self.hand_over;
+            let mut beside = self.beside;
             if let Some(turn) = &self.turn {
                 lane.sink.waiting();
                 lane.sink.log(tr!(
@@ -197,6 +245,7 @@ impl PyLane {
                     args: self.args,
                     quiet: self.quiet,
                 },
+                &mut beside,
             )
         })
     }

@@ -97,6 +97,12 @@ pub enum Msg {
     Knows {
         pairs: Vec<(TextMsg, TextMsg)>,
     },
+    /// The script serves `name` (a protocol: `line`, `http`) at `addr`
+    /// (`127.0.0.1:PORT`), for a lane whose Rust side loads it.
+    Serving {
+        name: String,
+        addr: String,
+    },
     /// The script finished its job; it exits 0 next.
     Done,
     /// The script reports its own failure (an exception and its causes).
@@ -161,6 +167,8 @@ impl Mapper {
         let one = |k| Ok(vec![k]);
         match msg {
             Msg::Hello { .. } => Err("a second `hello`".into()),
+            // The lane thread hands these to its Rust side (`Beside`).
+            Msg::Serving { .. } => Err("a `serving` message this lane does not expect".into()),
             Msg::Frame { n } => one(EventKind::Frame(n)),
             Msg::Log { text, line } => {
                 let mut out = Vec::new();
@@ -306,6 +314,7 @@ mod tests {
             r#"{"t":"line","n":5}"#,
             r#"{"t":"progress","done":1,"total":8}"#,
             r#"{"t":"knows","pairs":[["a",{"key":"took","args":{"n":2,"ms":3}}]]}"#,
+            r#"{"t":"serving","name":"line","addr":"127.0.0.1:4000"}"#,
             r#"{"t":"done"}"#,
             r#"{"t":"failed","message":"ValueError: x","chain":["KeyError: y"]}"#,
         ];

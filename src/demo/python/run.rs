@@ -2,7 +2,9 @@
 //! turn its lines into events, follow pause and speed, and end it.
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::process::{ChildStdin, ExitStatus};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -10,7 +12,7 @@ use serde_json::{Value, json};
 use super::child::{self, Child, Output, Pipes};
 use super::probe::{self, Unavailable};
 use super::protocol::{self, Mapper, Msg};
-use super::{HELPER, PyScript, interpreter};
+use super::{Beside, HELPER, PyScript, interpreter};
 use crate::demo::lane::LaneResult;
 use crate::demo::{Clock, ErrorReport, LaneCtx, LaneError, LaneInfo};
 use crate::i18n::LocalText;
@@ -79,6 +81,10 @@ impl Feed {
 
     fn write(&mut self) {
         let record = json!({"wall_ns": self.wall_ns as i64, "demo_ns": self.demo_ns as i64, "scale": self.scale});
+        self.send(&record);
+    }
+
+    fn send(&mut self, record: &Value) {
         if let Some(stdin) = self.stdin.as_mut() {
             // A child that is gone is found out by its stdout closing.
             let _ = writeln!(stdin, "{record}");
@@ -86,15 +92,37 @@ impl Feed {
     }
 }
 
+/// Tells a running script that something happened on concur's side: a
+/// record `{"event": NAME}` on its stdin, which the helper counts
+/// (`lane.heard(NAME)`). Written at once, from any thread, whole lines
+/// only: a record written before a connection is made is read before the
+/// script can see the connection.
+#[derive(Clone)]
+pub struct Teller(Arc<Mutex<Feed>>);
+
+impl Teller {
+    pub fn tell(&self, event: &str) {
+        self.feed().send(&json!({ "event": event }));
+    }
+
+    fn feed(&self) -> std::sync::MutexGuard<'_, Feed> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// What the lane learned from the child so far.
 #[derive(Default)]
 struct Heard {
     hello: bool,
+    /// The script serves: its Rust side watches it from now on.
+    serving: bool,
     done: bool,
     failed: Option<ErrorReport>,
 }
 
-pub fn run(lane: &LaneCtx, cfg: &LaneCfg) -> LaneResult {
+/// Runs the lane's script to its end; `beside`, if any, works beside it
+/// (see [`Beside`]) and has the last word once the script is done.
+pub fn run(lane: &LaneCtx, cfg: &LaneCfg, beside: &mut Option<Box<dyn Beside>>) -> LaneResult {
     let info = lane
         .sink
         .info()
@@ -110,6 +138,9 @@ pub fn run(lane: &LaneCtx, cfg: &LaneCfg) -> LaneResult {
     let script_path = dir.path().join(PyScript::file_name(cfg.demo));
     std::fs::write(dir.path().join("concur_lane.py"), HELPER)?;
     std::fs::write(&script_path, cfg.script.code)?;
+    if let Some(b) = beside.as_mut() {
+        b.prepare(lane, dir.path())?;
+    }
     let mut args = cfg.args.clone();
     if let Value::Object(map) = &mut args {
         map.insert("lane".into(), json!(cfg.name));
@@ -138,9 +169,13 @@ pub fn run(lane: &LaneCtx, cfg: &LaneCfg) -> LaneResult {
         "{name} runs the script: pid {pid}, leader of its own process group",
         "{name} 运行脚本：pid {pid}，自己进程组的组长"
     ));
-    let result = supervise(lane, cfg, info, &mut child);
+    let result = supervise(lane, cfg, info, &mut child, beside);
     drop(dir);
-    result
+    result?;
+    match beside.as_mut() {
+        Some(b) => b.done(lane),
+        None => Ok(()),
+    }
 }
 
 fn unavailable(lane: &LaneCtx, u: &Unavailable) -> LaneError {
@@ -152,15 +187,17 @@ fn unavailable(lane: &LaneCtx, u: &Unavailable) -> LaneError {
 }
 
 /// Runs the child to its end, or until the demo stops or the child breaks
-/// the protocol, goes silent or dies.
+/// the protocol, goes silent or dies; or until its Rust side says its work
+/// is over, when the script is interrupted (SIGTERM) and must end with `done`.
 fn supervise(
     lane: &LaneCtx,
     cfg: &LaneCfg,
     info: &'static LaneInfo,
     child: &mut Child,
+    beside: &mut Option<Box<dyn Beside>>,
 ) -> LaneResult {
     let (stdin, out, err) = child.take_pipes();
-    let mut feed = Feed::start(&lane.clock, stdin);
+    let feed = Teller(Arc::new(Mutex::new(Feed::start(&lane.clock, stdin))));
     let mut pipes = Pipes::new(out, err);
     let mapper = Mapper {
         demo: cfg.demo,
@@ -169,6 +206,7 @@ fn supervise(
     };
     let mut heard = Heard::default();
     let mut held = false;
+    let mut finishing = false;
     let mut quiet = Duration::ZERO;
     let mut last = lane.clock.now();
     loop {
@@ -180,7 +218,7 @@ fn supervise(
         // stopped and its lines stay in the pipe (they would end a step).
         let hold = lane.clock.is_paused() || lane.clock.is_stepping();
         if hold != held {
-            pause(lane, child, &mut feed, hold);
+            pause(lane, child, &mut feed.feed(), hold);
             held = hold;
             last = lane.clock.now();
         }
@@ -188,8 +226,8 @@ fn supervise(
             let _ = lane.cancel.wait_for(TICK);
             continue;
         }
-        if (lane.clock.scale() - feed.scale).abs() > 1e-9 {
-            feed.set_scale(lane.clock.scale());
+        if (lane.clock.scale() - feed.feed().scale).abs() > 1e-9 {
+            feed.feed().set_scale(lane.clock.scale());
         }
         let got = pipes.read(TICK);
         let now = lane.clock.now();
@@ -200,8 +238,16 @@ fn supervise(
             match o {
                 Output::Line(l) => {
                     quiet = Duration::ZERO;
-                    if let Err(e) = heed(lane, &mapper, &mut heard, &l) {
+                    let was_hello = heard.hello;
+                    let heeded = heed(lane, &mapper, &mut heard, &l, beside.as_mut());
+                    if let Err(e) = heeded {
                         return Err(broken(lane, cfg, child, &mut pipes, e));
+                    }
+                    if !was_hello
+                        && heard.hello
+                        && let Some(b) = beside.as_mut()
+                    {
+                        b.started(lane, child.pid(), feed.clone());
                     }
                 }
                 Output::Bad(e) => return Err(broken(lane, cfg, child, &mut pipes, e)),
@@ -211,12 +257,30 @@ fn supervise(
         if eof {
             break;
         }
+        if !finishing && let Some(b) = beside.as_mut() {
+            match b.tick(lane) {
+                None => {}
+                Some(Ok(())) => {
+                    // Its work beside the script is over: interrupt the
+                    // script, as Ctrl-C would; it cleans up and says done.
+                    child.signal_group(libc::SIGTERM);
+                    finishing = true;
+                    quiet = Duration::ZERO;
+                }
+                Some(Err(e)) => {
+                    let _ = child.stop();
+                    return Err(e);
+                }
+            }
+        }
         let limit = if heard.hello {
             cfg.quiet
         } else {
             HELLO_LIMIT.mul_f64(lane.clock.scale())
         };
-        if quiet > limit {
+        // A server is watched by whatever loads it, however long it idles.
+        let watched = heard.serving && !finishing;
+        if quiet > limit && !watched {
             return Err(hung(lane, cfg, child, &mut pipes, limit));
         }
     }
@@ -255,7 +319,13 @@ fn pause(lane: &LaneCtx, child: &Child, feed: &mut Feed, hold: bool) {
 }
 
 /// Handles one line of the child's stdout.
-fn heed(lane: &LaneCtx, mapper: &Mapper, heard: &mut Heard, line: &str) -> Result<(), String> {
+fn heed(
+    lane: &LaneCtx,
+    mapper: &Mapper,
+    heard: &mut Heard,
+    line: &str,
+    beside: Option<&mut Box<dyn Beside>>,
+) -> Result<(), String> {
     if line.trim().is_empty() {
         return Ok(());
     }
@@ -281,6 +351,16 @@ fn heed(lane: &LaneCtx, mapper: &Mapper, heard: &mut Heard, line: &str) -> Resul
             Ok(())
         }
         _ if !heard.hello => Err(format!("the first line must be `hello`: `{line}`")),
+        Msg::Serving { name, addr } => {
+            let Some(beside) = beside else {
+                return Err(format!("`serving` {name}, but nothing here loads it"));
+            };
+            let addr: SocketAddr = addr
+                .parse()
+                .map_err(|e| format!("`serving` {name} at `{addr}`: {e}"))?;
+            heard.serving = true;
+            beside.serving(lane, &name, addr)
+        }
         Msg::Done => {
             heard.done = true;
             Ok(())

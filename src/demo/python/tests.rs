@@ -17,14 +17,14 @@ use crate::demo::{
 /// loaded by these tests themselves.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+pub(crate) fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
     ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Whether Python lanes can run here; if not, says which test did not run.
-fn python_here(test: &str) -> bool {
+pub(crate) fn python_here(test: &str) -> bool {
     match availability() {
         Ok(_) => true,
         Err(u) => {
@@ -67,14 +67,15 @@ fn m(l: &LaneView, name: &str) -> f64 {
 }
 
 /// The pid a Python lane logged for its child (the leader of its group).
-fn child_pid(l: &LaneView) -> Option<u32> {
+pub(crate) fn child_pid(l: &LaneView) -> Option<u32> {
     l.log.iter().find_map(|line| {
         let rest = line.en.split("pid ").nth(1)?;
         rest.split(',').next()?.trim().parse().ok()
     })
 }
 
-fn gone(pid: u32) -> bool {
+/// Whether nothing of the group led by `pid` runs any more (waits 3 s).
+pub(crate) fn gone(pid: u32) -> bool {
     let deadline = Instant::now() + Duration::from_secs(3);
     while Instant::now() < deadline {
         if live_in_group(pid).is_empty() {
