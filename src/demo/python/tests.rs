@@ -360,7 +360,8 @@ fn stopping_mid_run_ends_the_child_and_its_pool() {
         .collect();
     assert!(
         live_in_group(pid).len() >= 2,
-        "the pool's workers are in the group: {said:?}"
+        "the pool's workers are in the group: {said:?}; the child: {}",
+        what_it_does(pid)
     );
     let t0 = Instant::now();
     assert!(
@@ -374,6 +375,18 @@ fn stopping_mid_run_ends_the_child_and_its_pool() {
         Vec::<u32>::new(),
         "nothing of the group is left"
     );
+}
+
+/// A process's state and where the kernel has it waiting, for a failure
+/// message: a child that went silent says why.
+fn what_it_does(pid: u32) -> String {
+    let read = |f: &str| std::fs::read_to_string(format!("/proc/{pid}/{f}")).unwrap_or_default();
+    let state = read("status")
+        .lines()
+        .find(|l| l.starts_with("State:"))
+        .unwrap_or("State: gone")
+        .to_string();
+    format!("pid {pid} {state}, waiting in `{}`", read("wchan"))
 }
 
 /// The event is a lane logging its child's pid.
