@@ -389,7 +389,7 @@ fn show_progress(
             .lessons
             .get(&set.id)
             .map_or(0, |l| l.seen.len().min(steps));
-        let done = p.is_finished(&set.id, set.quiz(lang).is_some());
+        let done = p.is_finished(&set.id, set.has_quiz(lang));
         let viewed = format!("{}{seen}/{steps}", if done { "✓ " } else { "" });
         let quiz = match p.quiz(&set.id) {
             Some(r) if r.attempts > 0 => format!(

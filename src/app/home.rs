@@ -215,7 +215,7 @@ fn render_title(app: &App, area: Rect, buf: &mut Buffer) {
 /// How far the student got with a lesson, for its row.
 fn progress_text(app: &App, set: &LessonSet) -> (String, bool) {
     let s = app.strings();
-    let has_quiz = set.quiz(app.lang).is_some();
+    let has_quiz = set.has_quiz(app.lang);
     let finished = app.progress.is_finished(&set.id, has_quiz);
     let Some(p) = app.progress.lessons.get(&set.id).filter(|p| p.viewed) else {
         return (s.not_viewed.to_string(), false);

@@ -278,7 +278,7 @@ impl App {
             .lessons
             .iter()
             .position(|set| {
-                let has_quiz = set.quiz(self.lang).is_some();
+                let has_quiz = set.has_quiz(self.lang);
                 !self.progress.is_finished(&set.id, has_quiz)
             })
             .unwrap_or(0)

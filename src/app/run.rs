@@ -73,7 +73,9 @@ struct Runtime {
     /// When unsaved progress is to be written.
     save_due: Option<Instant>,
     settings: ConfigStore,
-    senders: Senders,
+    /// The demos' channels, made when the first demo starts: a bounded
+    /// channel allocates all its slots at once, and home needs none.
+    channels: Option<(Senders, EventStream)>,
     dirty: bool,
     /// The user pressed a key: draw now, not at the next frame.
     urgent: bool,
@@ -86,7 +88,6 @@ impl Runtime {
         tx: Sender<Control>,
         writer: ProgressWriter,
         settings: ConfigStore,
-        senders: Senders,
     ) -> Runtime {
         Runtime {
             term,
@@ -101,7 +102,7 @@ impl Runtime {
             writer,
             save_due: None,
             settings,
-            senders,
+            channels: None,
             dirty: true,
             urgent: true,
             last_draw: Instant::now() - FRAME_INTERVAL,
@@ -166,7 +167,8 @@ impl Runtime {
                 }
                 let Some(d) = demo::find(&id) else { return };
                 crate::tempfiles::sweep_quietly();
-                match DemoRun::start(d, &params, scale, self.senders.clone(), watched) {
+                let senders = self.channels.get_or_insert_with(channels).0.clone();
+                match DemoRun::start(d, &params, scale, senders, watched) {
                     Ok(run) => {
                         app.demo_started(run.run, scale, run.clock().is_paused());
                         self.demo = Some(run);
@@ -335,8 +337,12 @@ pub fn run(
     spawn_signals(tx.clone())?;
     let writer = ProgressWriter::spawn(store, tx.clone());
     let _watch = watch_lessons(&mut app, &tx);
-    let (senders, stream) = channels();
-    let mut rt = Runtime::new(term, tx, writer, settings, senders);
+    let mut rt = Runtime::new(term, tx, writer, settings);
+    // Until a demo starts, nothing arrives on these.
+    let idle = EventStream {
+        events: crossbeam_channel::never(),
+        lifecycle: crossbeam_channel::never(),
+    };
     let test_panic = std::env::var("CONCUR_TEST_PANIC").ok();
     let mut pending = vec![initial];
     let mut exit = None;
@@ -357,7 +363,8 @@ pub fn run(
             app.prepare();
             rt.save_if_due(&app);
         }
-        let (msgs, fatal) = next_batch(&rx, &stream, rt.timeout(&app));
+        let stream = rt.channels.as_ref().map_or(&idle, |(_, s)| s);
+        let (msgs, fatal) = next_batch(&rx, stream, rt.timeout(&app));
         if let Some(why) = fatal {
             exit = Some(Exit::Fatal(why));
         }

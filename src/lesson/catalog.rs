@@ -3,15 +3,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-use include_dir::{Dir, include_dir};
+use std::sync::OnceLock;
 
 use super::model::{Lang, Lesson};
 use super::parse::{parse_builtin_lesson, parse_lesson};
 use crate::problem::Problem;
 use crate::quiz::{Quiz, parse_quiz};
-
-static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/lessons");
 
 pub const LESSON_EXT: &str = ".md";
 pub const QUIZ_EXT: &str = ".quiz.toml";
@@ -38,7 +35,54 @@ pub struct LessonSet {
     pub order: u32,
     pub by_lang: BTreeMap<Lang, Lesson>,
     /// The quizzes beside the lessons (what could be read of them).
-    pub quizzes: BTreeMap<Lang, Quiz>,
+    pub quizzes: BTreeMap<Lang, QuizSlot>,
+}
+
+/// A quiz, parsed now (a file from a folder: its problems are reported at
+/// load) or on first use (a built-in one: start-up parses no TOML; the tests
+/// and `concur check` parse them all).
+#[derive(Debug, Clone)]
+pub struct QuizSlot {
+    parsed: OnceLock<Quiz>,
+    deferred: Option<(String, &'static str)>,
+}
+
+impl QuizSlot {
+    fn deferred(path: &str, text: &'static str) -> QuizSlot {
+        QuizSlot {
+            parsed: OnceLock::new(),
+            deferred: Some((path.to_string(), text)),
+        }
+    }
+
+    fn get(&self) -> &Quiz {
+        self.parsed.get_or_init(|| match &self.deferred {
+            Some((path, text)) => parse_quiz(path, text).0,
+            None => Quiz {
+                path: String::new(),
+                questions: Vec::new(),
+            },
+        })
+    }
+}
+
+impl From<Quiz> for QuizSlot {
+    fn from(quiz: Quiz) -> QuizSlot {
+        let parsed = OnceLock::new();
+        let _ = parsed.set(quiz);
+        QuizSlot {
+            parsed,
+            deferred: None,
+        }
+    }
+}
+
+impl std::ops::Deref for QuizSlot {
+    type Target = Quiz;
+
+    fn deref(&self) -> &Quiz {
+        self.get()
+    }
 }
 
 impl LessonSet {
@@ -56,6 +100,12 @@ impl LessonSet {
         self.quizzes
             .get(&lang)
             .or_else(|| self.quizzes.get(&Lang::En))
+            .map(|q| &**q)
+    }
+
+    /// Whether there is a quiz in `lang` (or English), without parsing it.
+    pub fn has_quiz(&self, lang: Lang) -> bool {
+        self.quizzes.contains_key(&lang) || self.quizzes.contains_key(&Lang::En)
     }
 
     /// How many questions the English quiz has.
@@ -169,9 +219,15 @@ impl Catalog {
             });
             match owner {
                 Some(set) => {
-                    let (parsed, mut quiz_problems) = parse_quiz(&quiz.path, &quiz.text);
-                    problems.append(&mut quiz_problems);
-                    set.quizzes.insert(quiz.lang, parsed);
+                    let slot = match &quiz.text {
+                        std::borrow::Cow::Borrowed(text) => QuizSlot::deferred(&quiz.path, text),
+                        std::borrow::Cow::Owned(text) => {
+                            let (parsed, mut quiz_problems) = parse_quiz(&quiz.path, text);
+                            problems.append(&mut quiz_problems);
+                            parsed.into()
+                        }
+                    };
+                    set.quizzes.insert(quiz.lang, slot);
                 }
                 None if unparsed.contains(&lesson_path) => {}
                 None => problems.push(Problem::whole(
@@ -236,29 +292,23 @@ fn is_content_file(name: &str) -> bool {
     name.ends_with(LESSON_EXT) || name.ends_with(QUIZ_EXT)
 }
 
+// `BUILTIN_FILES`, written by build.rs.
+include!(concat!(env!("OUT_DIR"), "/lessons.rs"));
+
 fn builtin_files() -> Vec<RawFile> {
-    let mut files = Vec::new();
-    for lang in Lang::ALL {
-        let Some(dir) = BUILTIN.get_dir(lang.code()) else {
-            continue;
-        };
-        for file in dir.files() {
-            let path = file.path().to_string_lossy().to_string();
-            if !is_content_file(&path) {
-                continue;
-            }
-            files.push(RawFile {
+    BUILTIN_FILES
+        .iter()
+        .filter_map(|(path, text)| {
+            let lang = Lang::ALL
+                .into_iter()
+                .find(|l| path.starts_with(&format!("{}/", l.code())))?;
+            Some(RawFile {
                 path: format!("lessons/{path}"),
                 lang,
-                text: match file.contents_utf8() {
-                    Some(text) => text.into(),
-                    None => String::from_utf8_lossy(file.contents()).into_owned().into(),
-                },
-            });
-        }
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
+                text: std::borrow::Cow::Borrowed(text),
+            })
+        })
+        .collect()
 }
 
 /// Reads `DIR/en/*`, `DIR/zh/*`; a directory without those is all English.

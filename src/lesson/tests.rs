@@ -298,3 +298,23 @@ fn an_empty_or_missing_folder_is_an_error_without_a_line() {
         [format!("{}: not a directory of lessons", missing.display())]
     );
 }
+
+/// The built-in quizzes parsed on first use are the ones `concur check`
+/// parses at load, question for question, and asking whether a lesson has a
+/// quiz parses none.
+#[test]
+fn lazily_parsed_builtin_quizzes_match_the_eager_ones() {
+    let lazy = Catalog::builtin();
+    let eager = Catalog::load_eager(&Source::Builtin);
+    assert_eq!(lazy.lessons.len(), eager.lessons.len());
+    for (l, e) in lazy.lessons.iter().zip(&eager.lessons) {
+        for lang in [Lang::En, Lang::Zh] {
+            assert_eq!(l.has_quiz(lang), e.quiz(lang).is_some(), "{}", l.id);
+        }
+        for (lang, quiz) in &e.quizzes {
+            let mine = l.quizzes.get(lang).expect("the same quizzes");
+            assert_eq!(**mine, **quiz, "{} ({lang:?})", l.id);
+            assert!(!quiz.questions.is_empty(), "{} has questions", l.id);
+        }
+    }
+}

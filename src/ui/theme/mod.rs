@@ -161,9 +161,14 @@ fn key_holding(text: &str, at: usize) -> Option<String> {
 impl Theme {
     /// The default theme, from its embedded file.
     pub fn dark() -> Theme {
-        // The file is embedded and a test loads it, so the fallback is never
-        // taken in a build that passed its tests.
-        Theme::parse(DARK_PATH, DARK_TEXT, &Theme::mono()).unwrap_or_else(|_| Theme::mono())
+        // Parsed once: it is the base every other theme is read onto.
+        static DARK: std::sync::OnceLock<Theme> = std::sync::OnceLock::new();
+        DARK.get_or_init(|| {
+            // The file is embedded and a test loads it, so the fallback is
+            // never taken in a build that passed its tests.
+            Theme::parse(DARK_PATH, DARK_TEXT, &Theme::mono()).unwrap_or_else(|_| Theme::mono())
+        })
+        .clone()
     }
 
     /// No colour at all, for `NO_COLOR`.

@@ -130,6 +130,9 @@ impl Registry {
             })?;
             return Theme::parse(&shown, &text, &Theme::dark());
         }
+        if name_or_path == "dark" {
+            return Ok(Theme::dark());
+        }
         match BUILTIN
             .get_file(format!("{name_or_path}.toml"))
             .and_then(|f| f.contents_utf8())
