@@ -236,6 +236,25 @@ pub fn find(id: &str) -> Option<&'static dyn Demo> {
     DEMOS.iter().copied().find(|d| d.info().id == id)
 }
 
+/// Runs `demo` headless for at most `seconds` of demo time (demo tests).
+#[cfg(test)]
+pub(crate) fn run_for(demo: &dyn Demo, params: Params, seconds: f64) -> Outcome {
+    let opts = HeadlessOptions {
+        seconds: Some(seconds),
+        scale: 1.0,
+    };
+    run_headless(demo, params, opts, |_, _| {}).expect("valid parameters")
+}
+
+/// The figure `metric` of a lane that must have finished (demo tests).
+#[cfg(test)]
+pub(crate) fn done_figure(out: &Outcome, lane: &str, metric: &str) -> f64 {
+    let l = out.view.lane(lane).expect("lane exists");
+    assert_eq!(l.state, LaneState::Done, "{lane}: {:?}", l.error);
+    l.metric(metric)
+        .unwrap_or_else(|| panic!("{lane} did not report {metric}"))
+}
+
 /// A predict question of a shipped lesson, and the parameters its run gets
 /// (the lesson's demo block, then the question's own), for demo tests.
 #[cfg(test)]

@@ -494,22 +494,13 @@ fn report(lane: &LaneCtx, t: &Tally, all_done: Duration, cleanups: u64) -> LaneR
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::{HeadlessOptions, LaneState, Outcome, Params, run_headless};
+    use crate::demo::{Outcome, Params};
 
     fn run(params: Params, seconds: f64) -> Outcome {
-        let opts = HeadlessOptions {
-            seconds: Some(seconds),
-            scale: 1.0,
-        };
-        run_headless(&DEMO, params, opts, |_, _| {}).expect("valid parameters")
+        crate::demo::run_for(&DEMO, params, seconds)
     }
 
-    fn fig(out: &Outcome, lane: &str, metric: &str) -> f64 {
-        let l = out.view.lane(lane).expect("lane exists");
-        assert_eq!(l.state, LaneState::Done, "{lane}: {:?}", l.error);
-        l.metric(metric)
-            .unwrap_or_else(|| panic!("{lane} did not report {metric}"))
-    }
+    use crate::demo::done_figure as fig;
 
     /// Jobs far apart in time, so a loaded machine's late timers cannot
     /// reorder them: job 2 fails at 300 ms, job 4 is done at 100 ms, jobs

@@ -689,22 +689,13 @@ async fn coroutine_lane(lane: LaneCtx, k: Race, guard: Guard) -> LaneResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::{HeadlessOptions, LaneState, Outcome, Params, run_headless};
+    use crate::demo::{LaneState, Outcome, Params};
 
     fn run(params: Params, seconds: f64) -> Outcome {
-        let opts = HeadlessOptions {
-            seconds: Some(seconds),
-            scale: 1.0,
-        };
-        run_headless(&DEMO, params, opts, |_, _| {}).expect("valid parameters")
+        crate::demo::run_for(&DEMO, params, seconds)
     }
 
-    fn fig(out: &Outcome, lane: &str, metric: &str) -> f64 {
-        let l = out.view.lane(lane).expect("lane exists");
-        assert_eq!(l.state, LaneState::Done, "{lane}: {:?}", l.error);
-        l.metric(metric)
-            .unwrap_or_else(|| panic!("{lane} did not report {metric}"))
-    }
+    use crate::demo::done_figure as fig;
 
     #[test]
     fn only_the_lock_and_the_await_free_coroutines_are_exact() {
