@@ -25,22 +25,26 @@ pub struct Lesson {
 #[derive(Debug, Clone)]
 pub struct Steps {
     parsed: OnceLock<Vec<Step>>,
-    /// The body still to parse: (path, text, its first line).
-    deferred: Option<(String, &'static str, usize)>,
+    /// The body still to parse: (path, text, its first line, the parser).
+    deferred: Option<(String, &'static str, usize, ParseSteps)>,
 }
+
+/// Turns a lesson body into steps (the parser's, handed in so the model does
+/// not depend on the parser).
+pub type ParseSteps = fn(&str, &str, usize) -> Result<Vec<Step>, crate::problem::Problem>;
 
 impl Steps {
     /// The body of a built-in lesson, parsed on first use.
-    pub fn deferred(path: &str, body: &'static str, first_line: usize) -> Steps {
+    pub fn deferred(path: &str, body: &'static str, first_line: usize, parse: ParseSteps) -> Steps {
         Steps {
             parsed: OnceLock::new(),
-            deferred: Some((path.to_string(), body, first_line)),
+            deferred: Some((path.to_string(), body, first_line, parse)),
         }
     }
 
     fn get(&self) -> &Vec<Step> {
         self.parsed.get_or_init(|| match &self.deferred {
-            Some((path, body, line)) => match super::parse::parse_steps(path, body, *line) {
+            Some((path, body, line, parse)) => match parse(path, body, *line) {
                 Ok(steps) if !steps.is_empty() => steps,
                 // The built-in lessons are checked by the tests; should one
                 // still fail, its step says so instead of the app failing.

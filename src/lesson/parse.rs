@@ -44,7 +44,7 @@ pub fn parse_builtin_lesson(path: &str, text: &'static str, lang: Lang) -> Resul
         front,
         lang,
         path,
-        Steps::deferred(path, body, first_line),
+        Steps::deferred(path, body, first_line, parse_steps),
     ))
 }
 
