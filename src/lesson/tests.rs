@@ -234,35 +234,33 @@ fn lesson_one(edit: (&str, &dyn Fn(&str) -> String)) -> Vec<RawFile> {
     files
 }
 
-#[test]
-fn one_bad_english_answer_is_one_error_not_one_per_translated_question() {
-    let files = lesson_one(("en/01-concurrency-vs-parallelism.quiz.toml", &|t: &str| {
-        t.replacen("answer = 2", "answer = 7", 1)
-    }));
+/// `check` of lesson 1 with `edit` made to `file`: exactly one problem,
+/// and it says `says`.
+fn one_problem_saying(file: &str, edit: &dyn Fn(&str) -> String, says: &str) {
+    let files = lesson_one((file, edit));
     let problems: Vec<String> = check(&Catalog::from_files(Source::Builtin, files))
         .iter()
         .map(|p| p.to_string())
         .collect();
     assert_eq!(problems.len(), 1, "{problems:#?}");
-    assert!(
-        problems[0].contains("answer 7 is out of range"),
-        "{problems:#?}"
+    assert!(problems[0].contains(says), "{problems:#?}");
+}
+
+#[test]
+fn one_bad_english_answer_is_one_error_not_one_per_translated_question() {
+    one_problem_saying(
+        "en/01-concurrency-vs-parallelism.quiz.toml",
+        &|t: &str| t.replacen("answer = 2", "answer = 7", 1),
+        "answer 7 is out of range",
     );
 }
 
 #[test]
 fn a_translated_answer_that_differs_is_named_by_its_id() {
-    let files = lesson_one(("zh/01-concurrency-vs-parallelism.quiz.toml", &|t: &str| {
-        t.replacen("answer = 2", "answer = 1", 1)
-    }));
-    let problems: Vec<String> = check(&Catalog::from_files(Source::Builtin, files))
-        .iter()
-        .map(|p| p.to_string())
-        .collect();
-    assert_eq!(problems.len(), 1, "{problems:#?}");
-    assert!(
-        problems[0].contains(": answer differs from the English question"),
-        "{problems:#?}"
+    one_problem_saying(
+        "zh/01-concurrency-vs-parallelism.quiz.toml",
+        &|t: &str| t.replacen("answer = 2", "answer = 1", 1),
+        ": answer differs from the English question",
     );
 }
 
