@@ -76,9 +76,6 @@ pub(crate) fn runs(id: &str, params: &Params) -> Vec<DemoView> {
             .sum()
     };
     let mut busiest: Option<DemoView> = None;
-    // Every demo runs here, Python lanes and servers too: not beside the
-    // Python-lane tests, whose margins are for a machine loaded by others.
-    let _one = crate::demo::python::tests::one_at_a_time();
     let outcome = demo::run_headless(
         d,
         params.merged(&small(id)),
