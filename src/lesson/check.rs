@@ -171,11 +171,29 @@ fn check_translation(en: &Lesson, tr: &Lesson, problems: &mut Vec<Problem>) {
                 format!(
                     "step {} has demo {}, but the English step has {}",
                     i + 1,
-                    db.map_or("none".into(), |d| format!("`{}`", d.id)),
-                    da.map_or("none".into(), |d| format!("`{}`", d.id)),
+                    shown(db),
+                    shown(da),
                 ),
             ));
         }
+    }
+}
+
+/// A step's demo as the parity message shows it: the id, and the
+/// parameters when there are any (the same id with other values differs too).
+fn shown(demo: Option<&crate::lesson::model::DemoSlot>) -> String {
+    let Some(d) = demo else {
+        return "none".into();
+    };
+    let pairs: Vec<String> = d
+        .params
+        .pairs()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect();
+    if pairs.is_empty() {
+        format!("`{}`", d.id)
+    } else {
+        format!("`{}` ({})", d.id, pairs.join(", "))
     }
 }
 

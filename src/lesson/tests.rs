@@ -316,3 +316,14 @@ fn lazily_parsed_builtin_quizzes_match_the_eager_ones() {
         }
     }
 }
+
+/// A translated demo step with other parameter values is named with both
+/// sets of values, not as "`parallel`, but the English step has `parallel`".
+#[test]
+fn a_translated_demo_with_other_values_shows_both() {
+    one_problem_saying(
+        "zh/01-concurrency-vs-parallelism.md",
+        &|t: &str| t.replacen("workload = \"cpu\"", "workload = \"io\"", 1),
+        "has demo `parallel` (workload = io), but the English step has `parallel` (workload = cpu)",
+    );
+}
