@@ -328,3 +328,53 @@ fn kill_9_of_concur_takes_the_python_lanes_and_their_pool_with_it() {
     assert!(group.len() >= 3, "the pool was running: {group:?}");
     all_gone(&[("py-processes".into(), leader)]).unwrap();
 }
+
+/// `python3` on PATH behind a launcher (as pyenv's and asdf's shims are):
+/// the launcher runs once, for the probe, and the lanes start the binary it
+/// led to, so a shell that resolves versions never sits under a lane.
+#[test]
+fn a_launcher_on_path_runs_once_and_the_lanes_run_the_real_binary() {
+    if !python3() {
+        return not_run("a_launcher_on_path_runs_once_and_the_lanes_run_the_real_binary");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let count = dir.path().join("launched");
+    let real = String::from_utf8(
+        Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .expect("python3 runs")
+            .stdout,
+    )
+    .expect("utf-8 path");
+    fake(
+        dir.path(),
+        "python3",
+        &format!(
+            "echo x >> '{}'\nexec '{}' \"$@\"",
+            count.display(),
+            real.trim()
+        ),
+    );
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new(BIN)
+        .env("PATH", path)
+        .args(["demo", "spinner", "--json", "-p", "call_ms=300"])
+        .output()
+        .expect("concur runs");
+    let run: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(out.status.code(), Some(0), "{run}");
+    for name in ["py-thread", "py-asyncio"] {
+        assert_eq!(lane(&run, name)["state"], "done", "{name}: {run}");
+    }
+    let launched = std::fs::read_to_string(&count).unwrap_or_default();
+    assert_eq!(
+        launched.lines().count(),
+        1,
+        "the launcher ran for the probe only, not under the two lanes"
+    );
+}

@@ -23,6 +23,7 @@ pub const PROBE_LIMIT: Duration = Duration::from_secs(5);
 const PROBE_CODE: &str = "import json, platform, sys, sysconfig\n\
 gil = sys._is_gil_enabled() if hasattr(sys, '_is_gil_enabled') else True\n\
 print(json.dumps({'concur_probe': 1, 'implementation': platform.python_implementation(),\n\
+ 'executable': sys.executable,\n\
  'version': platform.python_version(), 'version_info': list(sys.version_info[:2]),\n\
  'gil': gil, 'free_threaded': bool(sysconfig.get_config_var('Py_GIL_DISABLED'))}))\n";
 
@@ -34,6 +35,9 @@ pub struct Probe {
     pub gil: bool,
     #[serde(default)]
     pub free_threaded: bool,
+    /// `sys.executable`: the binary behind the name we were given.
+    #[serde(default)]
+    pub executable: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -52,6 +56,21 @@ impl Probe {
             self.gil,
             self.free_threaded,
         )
+    }
+
+    /// What a lane starts. For `python3` found on PATH, the binary behind
+    /// it: a launcher in between (a pyenv or asdf shim re-resolves the
+    /// version in a shell on every start) then runs once, for the probe,
+    /// not under every lane, and a lane's pid is the interpreter's. An
+    /// interpreter the user named is run as named: it may be a wrapper
+    /// that sets things up on purpose.
+    pub fn program<'a>(&'a self, interp: &'a Interpreter) -> &'a OsStr {
+        let exe = std::path::Path::new(&self.executable);
+        if interp.origin == Origin::Path && exe.is_absolute() && exe.is_file() {
+            exe.as_os_str()
+        } else {
+            &interp.program
+        }
     }
 
     pub fn new_enough(&self) -> bool {
@@ -121,12 +140,33 @@ pub fn probe(
     interp: &Interpreter,
     cancel: &Cancel,
 ) -> Result<Result<Probe, Unavailable>, Cancelled> {
-    if let Some(known) = cache()
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&interp.program)
-    {
-        return Ok(known.clone());
+    let known = || {
+        cache()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&interp.program)
+            .cloned()
+    };
+    if let Some(known) = known() {
+        return Ok(known);
+    }
+    // Lanes start together: one asks, the others wait for its answer
+    // (and can still be cancelled while they wait).
+    static ASKING: Mutex<()> = Mutex::new(());
+    let _asking = loop {
+        match ASKING.try_lock() {
+            Ok(g) => break g,
+            Err(std::sync::TryLockError::Poisoned(e)) => break e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                if cancel.is_cancelled() {
+                    return Err(Cancelled);
+                }
+                let _ = cancel.wait_for(Duration::from_millis(10));
+            }
+        }
+    };
+    if let Some(known) = known() {
+        return Ok(known);
     }
     let answer = ask(&interp.program, cancel)?;
     let result = match answer {

@@ -158,7 +158,7 @@ pub fn run(lane: &LaneCtx, cfg: &LaneCfg, beside: &mut Option<Box<dyn Beside>>) 
         script_path.into_os_string(),
         args.to_string().into(),
     ];
-    let mut child = child::spawn(&interpreter().program, &argv, true).map_err(|e| {
+    let mut child = child::spawn(probe.program(interpreter()), &argv, true).map_err(|e| {
         failed(
             format!("cannot start {}: {e}", interpreter().shown()),
             vec![],
