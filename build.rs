@@ -42,6 +42,36 @@ fn main() {
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("lessons.rs");
     std::fs::write(dest, out).unwrap();
+    dark_theme();
+}
+
+/// The default theme's values as Rust data (`$OUT_DIR/dark_theme.rs`): every
+/// start needs them, and reading them from TOML at start-up pulls in the
+/// TOML parser, ~0.5 MB of code pages, before the first frame. The file stays
+/// the source; `Theme::dark` is tested equal to parsing it.
+fn dark_theme() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/themes/dark.toml");
+    let text = std::fs::read_to_string(&path).expect("assets/themes/dark.toml");
+    let table: toml::Table = text.parse().expect("dark.toml is TOML");
+    let mut out = String::from("/// `key = \"value\"` pairs of assets/themes/dark.toml.\n");
+    out.push_str("pub const DARK_VALUES: &[(&str, &str)] = &[\n");
+    let mut jobs = Vec::new();
+    for (key, value) in &table {
+        match value {
+            toml::Value::String(v) => writeln!(out, "    ({key:?}, {v:?}),").unwrap(),
+            toml::Value::Array(list) if key == "jobs" => {
+                jobs = list
+                    .iter()
+                    .map(|j| j.as_str().expect("jobs are strings").to_string())
+                    .collect();
+            }
+            other => panic!("dark.toml: `{key}` = {other}: only strings and `jobs`"),
+        }
+    }
+    out.push_str("];\n/// Its `jobs` list.\n");
+    writeln!(out, "pub const DARK_JOBS: &[&str] = &{jobs:?};").unwrap();
+    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("dark_theme.rs");
+    std::fs::write(dest, out).unwrap();
 }
 
 /// The concur binary is linked as a fixed-address (non-PIE) executable on

@@ -4,11 +4,12 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use concur::app::App;
+use concur::app::{App, Msg};
 use concur::lesson::{Catalog, Lang, Source};
 use concur::progress::Progress;
 use concur::ui::markdown::render_blocks;
 use concur::ui::theme::Theme;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -55,5 +56,25 @@ fn main() {
         time("frame: draw a lesson step at 100x30", 200, || {
             term.draw(|f| f.render_widget(&app, f.area())).unwrap();
         });
+        // What a step key costs the UI thread: the update and the frame
+        // (the terminal's side is `perf-compare`'s).
+        let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        app.update(Msg::Resize(120, 40));
+        let mut forward = true;
+        time(
+            "step change (→/←): update and frame at 120x40",
+            400,
+            || {
+                let code = if forward {
+                    KeyCode::Right
+                } else {
+                    KeyCode::Left
+                };
+                forward = !forward;
+                app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+                term.draw(|f| f.render_widget(&app, f.area())).unwrap();
+                app.prepare();
+            },
+        );
     }
 }

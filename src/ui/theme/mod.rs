@@ -58,6 +58,17 @@ macro_rules! palette {
             $($field: Option<Color>,)*
         }
 
+        impl Palette {
+            /// Sets the colour a theme file calls `key`; false for no such colour.
+            fn set(&mut self, key: &str, c: Color) -> bool {
+                match key {
+                    $(k if k == stringify!($field).trim_start_matches("r#") => self.$field = c,)*
+                    _ => return false,
+                }
+                true
+            }
+        }
+
         impl PalettePatch {
             /// Overwrites the colours this file names; the rest stay.
             fn apply(&self, palette: &mut Palette) {
@@ -164,11 +175,36 @@ impl Theme {
         // Parsed once: it is the base every other theme is read onto.
         static DARK: std::sync::OnceLock<Theme> = std::sync::OnceLock::new();
         DARK.get_or_init(|| {
-            // The file is embedded and a test loads it, so the fallback is
-            // never taken in a build that passed its tests.
-            Theme::parse(DARK_PATH, DARK_TEXT, &Theme::mono()).unwrap_or_else(|_| Theme::mono())
+            // The file's values, read at build time; should one not be a
+            // colour (a test checks they all are), the file is parsed here.
+            Theme::dark_values().unwrap_or_else(|| {
+                Theme::parse(DARK_PATH, DARK_TEXT, &Theme::mono()).unwrap_or_else(|_| Theme::mono())
+            })
         })
         .clone()
+    }
+
+    /// `dark` from the values build.rs took out of its file.
+    fn dark_values() -> Option<Theme> {
+        mod values {
+            include!(concat!(env!("OUT_DIR"), "/dark_theme.rs"));
+        }
+        let colour = |v: &str| v.parse::<Color>().ok();
+        let mut theme = Theme::mono();
+        theme.mono = false;
+        for (key, value) in values::DARK_VALUES {
+            match *key {
+                "name" => theme.name = value.to_string(),
+                "background" => theme.background = colour(value)?,
+                _ if theme.palette.set(key, colour(value)?) => {}
+                _ => return None,
+            }
+        }
+        theme.jobs = values::DARK_JOBS
+            .iter()
+            .map(|j| colour(j))
+            .collect::<Option<_>>()?;
+        Some(theme)
     }
 
     /// No colour at all, for `NO_COLOR`.
@@ -359,6 +395,16 @@ mod tests {
             ThemeError::At(p) => p.line,
             other => panic!("expected a located error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn dark_from_build_time_values_is_dark_from_its_file() {
+        let built = Theme::dark_values().expect("every value is a colour");
+        let parsed = Theme::parse(DARK_PATH, DARK_TEXT, &Theme::mono()).unwrap();
+        assert_eq!(built, parsed);
+        assert_eq!(Theme::dark(), parsed);
+        // And a colour is really read, not left at the mono default.
+        assert_ne!(built.palette, Palette::MONO);
     }
 
     #[test]
