@@ -28,21 +28,93 @@ fn main() {
         }
     }
     files.sort();
-    let mut out =
-        String::from("/// Every built-in lesson and quiz file: (path under lessons/, text).\n");
-    out.push_str("pub static BUILTIN_FILES: &[(&str, &str)] = &[\n");
+    // Paths and front matter in one table, the texts in another: start-up
+    // reads every path and title, and strings of one table sit together
+    // in the binary; interleaved with the texts they would touch a page of
+    // every lesson (~450 KB) before the first frame.
+    let mut out = String::from(
+        "/// Every built-in lesson and quiz file: its path under lessons/ and, for\n\
+         /// a lesson, its front matter as read here. Its text is `BUILTIN_TEXTS[i]`.\n",
+    );
+    out.push_str("pub static BUILTIN_FILES: &[(&str, Option<BuiltFront>)] = &[\n");
     for (rel, path) in &files {
-        writeln!(
-            out,
-            "    ({rel:?}, include_str!({:?})),",
-            path.display().to_string()
-        )
-        .unwrap();
+        let front = match rel.ends_with(".md") {
+            true => front_matter(&std::fs::read_to_string(path).unwrap_or_default()),
+            false => "None".to_string(),
+        };
+        writeln!(out, "    ({rel:?}, {front}),").unwrap();
+    }
+    out.push_str("];\n/// The texts of `BUILTIN_FILES`, in the same order.\n");
+    out.push_str("pub static BUILTIN_TEXTS: &[&str] = &[\n");
+    for (_, path) in &files {
+        writeln!(out, "    include_str!({:?}),", path.display().to_string()).unwrap();
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("lessons.rs");
     std::fs::write(dest, out).unwrap();
     dark_theme();
+}
+
+/// A lesson's front matter as `Some(BuiltFront { .. })`: start-up shows every
+/// lesson's title, and reading them here keeps the TOML parser and the
+/// lesson texts out of the pages a start touches. Anything unusual (a BOM,
+/// a key or type the app would refuse) gives `None`, and the app parses the
+/// file itself and reports the problem as for any file. A test checks both
+/// readings agree for every built-in lesson.
+fn front_matter(text: &str) -> String {
+    const FENCE: &str = "+++";
+    let mut lines = text.split_inclusive('\n');
+    if lines.next().map(str::trim_end) != Some(FENCE) {
+        return "None".into();
+    }
+    let front_start = text.find('\n').map_or(text.len(), |i| i + 1);
+    let mut offset = front_start;
+    let mut fence = None;
+    for line in lines {
+        if line.trim_end() == FENCE {
+            fence = Some((offset, offset + line.len()));
+            break;
+        }
+        offset += line.len();
+    }
+    let Some((front_end, body_start)) = fence else {
+        return "None".into();
+    };
+    let Ok(table) = text[front_start..front_end].parse::<toml::Table>() else {
+        return "None".into();
+    };
+    let known = ["id", "title", "order", "demos"];
+    if table.keys().any(|k| !known.contains(&k.as_str())) {
+        return "None".into();
+    }
+    let (Some(id), Some(title), Some(order)) = (
+        table.get("id").and_then(|v| v.as_str()),
+        table.get("title").and_then(|v| v.as_str()),
+        table
+            .get("order")
+            .and_then(|v| v.as_integer())
+            .and_then(|o| u32::try_from(o).ok()),
+    ) else {
+        return "None".into();
+    };
+    let valid_id = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let demos: Option<Vec<&str>> = match table.get("demos") {
+        None => Some(Vec::new()),
+        Some(v) => v
+            .as_array()
+            .and_then(|a| a.iter().map(|d| d.as_str()).collect()),
+    };
+    let (true, Some(demos)) = (valid_id, demos) else {
+        return "None".into();
+    };
+    let body_line = 1 + text[..body_start].matches('\n').count();
+    format!(
+        "Some(BuiltFront {{ id: {id:?}, title: {title:?}, order: {order}, demos: &{demos:?}, \
+         body_start: {body_start}, body_line: {body_line} }})"
+    )
 }
 
 /// The default theme's values as Rust data (`$OUT_DIR/dark_theme.rs`): every

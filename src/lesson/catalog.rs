@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use super::model::{Lang, Lesson};
-use super::parse::{parse_builtin_lesson, parse_lesson};
+use super::parse::{BuiltFront, parse_builtin_lesson, parse_lesson};
 use crate::problem::Problem;
 use crate::quiz::{Quiz, parse_quiz};
 
@@ -177,7 +177,7 @@ impl Catalog {
             }
             let parsed = match &file.text {
                 std::borrow::Cow::Borrowed(text) => {
-                    parse_builtin_lesson(&file.path, text, file.lang)
+                    parse_builtin_lesson(&file.path, text, file.lang, built_front(text))
                 }
                 std::borrow::Cow::Owned(text) => parse_lesson(&file.path, text, file.lang),
             };
@@ -295,10 +295,17 @@ fn is_content_file(name: &str) -> bool {
 // `BUILTIN_FILES`, written by build.rs.
 include!(concat!(env!("OUT_DIR"), "/lessons.rs"));
 
+/// The front matter build.rs read from this very built-in text.
+fn built_front(text: &'static str) -> Option<&'static BuiltFront> {
+    let i = BUILTIN_TEXTS.iter().position(|t| std::ptr::eq(*t, text))?;
+    BUILTIN_FILES.get(i)?.1.as_ref()
+}
+
 fn builtin_files() -> Vec<RawFile> {
     BUILTIN_FILES
         .iter()
-        .filter_map(|(path, text)| {
+        .zip(BUILTIN_TEXTS)
+        .filter_map(|((path, _), text)| {
             let lang = Lang::ALL
                 .into_iter()
                 .find(|l| path.starts_with(&format!("{}/", l.code())))?;

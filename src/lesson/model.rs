@@ -25,32 +25,46 @@ pub struct Lesson {
 #[derive(Debug, Clone)]
 pub struct Steps {
     parsed: OnceLock<Vec<Step>>,
-    /// The body still to parse: (path, text, its first line, the parser).
-    deferred: Option<(String, &'static str, usize, ParseSteps)>,
+    /// The body still to parse: (path, the file's text, where its body
+    /// starts, the body's first line, the parser).
+    deferred: Option<Deferred>,
 }
+
+type Deferred = (String, &'static str, usize, usize, ParseSteps);
 
 /// Turns a lesson body into steps (the parser's, handed in so the model does
 /// not depend on the parser).
 pub type ParseSteps = fn(&str, &str, usize) -> Result<Vec<Step>, crate::problem::Problem>;
 
 impl Steps {
-    /// The body of a built-in lesson, parsed on first use.
-    pub fn deferred(path: &str, body: &'static str, first_line: usize, parse: ParseSteps) -> Steps {
+    /// The body of a built-in lesson (`text[start..]`), parsed on first use.
+    /// The text is cut only then: even that reads a byte of the body, and
+    /// start-up touches no lesson body.
+    pub fn deferred(
+        path: &str,
+        text: &'static str,
+        start: usize,
+        first_line: usize,
+        parse: ParseSteps,
+    ) -> Steps {
         Steps {
             parsed: OnceLock::new(),
-            deferred: Some((path.to_string(), body, first_line, parse)),
+            deferred: Some((path.to_string(), text, start, first_line, parse)),
         }
     }
 
     fn get(&self) -> &Vec<Step> {
         self.parsed.get_or_init(|| match &self.deferred {
-            Some((path, body, line, parse)) => match parse(path, body, *line) {
-                Ok(steps) if !steps.is_empty() => steps,
-                // The built-in lessons are checked by the tests; should one
-                // still fail, its step says so instead of the app failing.
-                Ok(_) => vec![Step::problem(format!("{path}: the lesson has no steps"))],
-                Err(p) => vec![Step::problem(p.to_string())],
-            },
+            Some((path, text, start, line, parse)) => {
+                let body = text.get(*start..).unwrap_or("");
+                match parse(path, body, *line) {
+                    Ok(steps) if !steps.is_empty() => steps,
+                    // The built-in lessons are checked by the tests; should one
+                    // still fail, its step says so instead of the app failing.
+                    Ok(_) => vec![Step::problem(format!("{path}: the lesson has no steps"))],
+                    Err(p) => vec![Step::problem(p.to_string())],
+                }
+            }
             None => Vec::new(),
         })
     }

@@ -38,14 +38,43 @@ pub fn parse_lesson(path: &str, text: &str, lang: Lang) -> Result<Lesson, Proble
 
 /// Like [`parse_lesson`] for a built-in lesson: only its front matter now,
 /// its steps when first looked at (the tests check that they parse).
-pub fn parse_builtin_lesson(path: &str, text: &'static str, lang: Lang) -> Result<Lesson, Problem> {
+pub fn parse_builtin_lesson(
+    path: &str,
+    text: &'static str,
+    lang: Lang,
+    built: Option<&BuiltFront>,
+) -> Result<Lesson, Problem> {
+    if let Some(b) = built {
+        let front = FrontMatter {
+            id: b.id.to_string(),
+            title: b.title.to_string(),
+            order: b.order,
+            demos: b.demos.iter().map(|d| d.to_string()).collect(),
+        };
+        let steps = Steps::deferred(path, text, b.body_start, b.body_line, parse_steps);
+        return Ok(lesson_of(front, lang, path, steps));
+    }
     let (front, body, first_line) = split_front_matter(path, text)?;
+    let start = text.len() - body.len();
     Ok(lesson_of(
         front,
         lang,
         path,
-        Steps::deferred(path, body, first_line, parse_steps),
+        Steps::deferred(path, text, start, first_line, parse_steps),
     ))
+}
+
+/// A built-in lesson's front matter as build.rs read it (`None` there when
+/// anything is unusual, and the file is parsed here instead).
+#[derive(Debug)]
+pub struct BuiltFront {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub order: u32,
+    pub demos: &'static [&'static str],
+    /// Where the body starts (a byte offset) and its line number.
+    pub body_start: usize,
+    pub body_line: usize,
 }
 
 fn lesson_of(front: FrontMatter, lang: Lang, path: &str, steps: Steps) -> Lesson {
@@ -819,5 +848,34 @@ mod tests {
             }
         }
         assert!(stars.is_empty(), "{stars:#?}");
+    }
+
+    /// build.rs reads every shipped lesson's front matter, and reads it as
+    /// the app's own parser does: same fields, same body, same line numbers.
+    #[test]
+    fn front_matter_read_at_build_time_matches_the_parser() {
+        let mut lessons = 0;
+        let catalog = super::super::catalog::BUILTIN_FILES.iter();
+        for ((rel, built), text) in catalog.zip(super::super::catalog::BUILTIN_TEXTS) {
+            if !rel.ends_with(".md") {
+                assert!(built.is_none(), "{rel}");
+                continue;
+            }
+            lessons += 1;
+            let built = built
+                .as_ref()
+                .unwrap_or_else(|| panic!("{rel}: build.rs did not read its front matter"));
+            let (front, body, line) = split_front_matter(rel, text).unwrap();
+            assert_eq!(front.id, built.id, "{rel}");
+            assert_eq!(front.title, built.title, "{rel}");
+            assert_eq!(front.order, built.order, "{rel}");
+            assert_eq!(front.demos, built.demos, "{rel}");
+            assert!(std::ptr::eq(body, &text[built.body_start..]), "{rel}");
+            assert_eq!(line, built.body_line, "{rel}");
+            // And the catalog takes that reading, not a second parse.
+            let lesson = parse_builtin_lesson(rel, text, Lang::En, Some(built)).unwrap();
+            assert_eq!(lesson.title, built.title);
+        }
+        assert!(lessons >= 20, "{lessons} built-in lessons");
     }
 }
