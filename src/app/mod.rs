@@ -711,7 +711,7 @@ impl App {
 
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        buf.set_style(area, self.theme.text().bg(self.theme.background));
+        buf.set_style(area, self.theme.base());
         if self.blank {
             return;
         }

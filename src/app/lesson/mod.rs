@@ -3,6 +3,7 @@
 //! projector); the go-to prompt and the table of contents in `nav`.
 
 mod nav;
+mod painted;
 mod present;
 #[cfg(test)]
 mod screen_tests;
@@ -84,6 +85,11 @@ pub struct LessonState {
     /// The width (and mode) the text was last drawn at: the neighbours are
     /// rendered ahead at it.
     last_width: Cell<Option<(u16, bool)>>,
+    /// The visible text as cells, kept (see `painted`).
+    painted: painted::Painted,
+    /// The text's size when last drawn, on a step without and with a demo:
+    /// the neighbours are painted ahead at it.
+    body_sizes: Cell<[Option<(u16, u16)>; 2]>,
 }
 
 impl LessonState {
@@ -101,9 +107,16 @@ impl LessonState {
             cache: RefCell::default(),
             max_scroll: Cell::new(0),
             last_width: Cell::new(None),
+            painted: painted::Painted::default(),
+            body_sizes: Cell::new([None; 2]),
         };
         s.load_demo(lesson);
         s
+    }
+
+    /// Whether the step on screen has a demo (one that exists or not).
+    fn has_demo(&self) -> bool {
+        self.demo.is_some() || self.missing_demo.is_some()
     }
 
     /// The demo of the step on screen: its view as last left, or a new one.

@@ -10,6 +10,7 @@ use ratatui::widgets::{
     Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState, StatefulWidget, Widget,
 };
 
+use super::painted::Visible;
 use super::{LessonState, nav, present};
 use crate::app::App;
 use crate::app::keys::Context;
@@ -112,13 +113,37 @@ impl LessonState {
         else {
             return;
         };
-        let steps = set.get(app.lang).steps.len();
+        let steps = &set.get(app.lang).steps;
         for step in [self.step + 1, self.step.wrapping_sub(1)] {
-            if step < steps {
-                self.step_lines(step, set, width, app, present);
+            let Some(s) = steps.get(step) else { continue };
+            let lines = self.step_lines(step, set, width, app, present);
+            // Its text painted too, at the size text had on the last step
+            // of its kind (with a demo or without) drawn at this width.
+            let Some((w, h)) = self.body_sizes.get()[usize::from(s.demo.is_some())] else {
+                continue;
+            };
+            if present || w != width {
+                continue;
             }
+            let overflow = lines.len() > h as usize && h > 2;
+            let text = Visible {
+                lines: &lines,
+                scroll: 0,
+                rows: h as usize - usize::from(overflow),
+            };
+            self.painted.prepare(&text, app.theme.base(), (w, h));
         }
     }
+}
+
+/// The text sizes last drawn, for steps without and with a demo.
+fn with_size(
+    mut sizes: [Option<(u16, u16)>; 2],
+    has_demo: bool,
+    size: (u16, u16),
+) -> [Option<(u16, u16)>; 2] {
+    sizes[usize::from(has_demo)] = Some(size);
+    sizes
 }
 
 pub fn render(app: &App, state: &LessonState, area: Rect, buf: &mut Buffer) {
@@ -288,8 +313,18 @@ fn render_text(app: &App, state: &LessonState, set: &LessonSet, area: Rect, buf:
     let max_scroll = lines.len().saturating_sub(rows);
     state.max_scroll.set(max_scroll);
     let scroll = state.scroll.min(max_scroll);
-    let visible: Vec<Line> = lines.iter().skip(scroll).take(rows).cloned().collect();
-    Paragraph::new(visible).render(Rect { width, ..inner }, buf);
+    let text = Visible {
+        lines: &lines,
+        scroll,
+        rows,
+    };
+    let body = Rect { width, ..inner };
+    state.painted.draw(&text, app.theme.base(), body, buf);
+    state.body_sizes.set(with_size(
+        state.body_sizes.get(),
+        state.has_demo(),
+        (width, inner.height),
+    ));
     if overflow && scroll < max_scroll {
         let more = truncate(app.strings().more_below, width as usize);
         let mw = unicode_width::UnicodeWidthStr::width(more.as_str()) as u16;

@@ -256,6 +256,10 @@ impl Theme {
     pub fn text(&self) -> Style {
         self.fg(self.palette.text)
     }
+    /// Every cell of a screen before anything is drawn on it.
+    pub fn base(&self) -> Style {
+        self.text().bg(self.background)
+    }
     pub fn muted(&self) -> Style {
         if self.mono {
             Style::new().add_modifier(Modifier::DIM)
