@@ -575,7 +575,6 @@ fn tui(start: Start) -> anyhow::Result<ExitCode> {
         bail!("{}: not a directory of lessons", dir.display());
     }
     let catalog = Catalog::load(&source);
-    let swept = concur::tempfiles::sweep_stale();
     let mut store = progress::default_dir()
         .map(|d| Store::in_dir(&d))
         .unwrap_or_else(Store::none);
@@ -590,13 +589,6 @@ fn tui(start: Start) -> anyhow::Result<ExitCode> {
         saved: cfg.theme.as_deref(),
     })?;
     notices.extend(themes.warnings.into_iter().map(LocalText::same));
-    if !swept.is_empty() {
-        let n = swept.len();
-        notices.push(concur::tr!(
-            "removed {n} temp folder(s) a killed concur left behind",
-            "删除了 {n} 个被强行结束的 concur 留下的临时文件夹"
-        ));
-    }
     let mut app = App::new(catalog, lang, themes.current, progress);
     app.themes = themes.cycle;
     app.present = present;

@@ -308,6 +308,19 @@ fn next_batch(
     (msgs, fatal)
 }
 
+/// Removes the temp folders of concur processes that were killed (see
+/// `tempfiles`), saying so; whether there is a notice to draw.
+fn sweep_left_behind(app: &mut App) -> bool {
+    let n = crate::tempfiles::sweep_stale().len();
+    if n > 0 {
+        app.notices.push(Notice::Text(crate::tr!(
+            "removed {n} temp folder(s) a killed concur left behind",
+            "删除了 {n} 个被强行结束的 concur 留下的临时文件夹"
+        )));
+    }
+    n > 0
+}
+
 /// A test hook: `1` panics after the first frame, `running` two seconds
 /// into a demo, `input` in the input thread (the e2e tests check that each
 /// ends cleanly).
@@ -332,8 +345,9 @@ pub fn run(
     if let Ok((w, h)) = crossterm::terminal::size() {
         app.size = (w, h);
     }
-    let input = tx.clone();
-    spawn_helper("concur-input", tx.clone(), move || input_loop(input));
+    // The input thread and the sweep of temp folders wait until the first
+    // frame is out (keys wait in the terminal meanwhile).
+    let mut after_first_frame = Some(tx.clone());
     spawn_signals(tx.clone())?;
     let writer = ProgressWriter::spawn(store, tx.clone());
     let _watch = watch_lessons(&mut app, &tx);
@@ -358,6 +372,13 @@ pub fn run(
         rt.reconcile(&mut app);
         rt.publish_slide(&mut app);
         rt.draw_if_due(&app)?;
+        if !rt.dirty
+            && let Some(input) = after_first_frame.take()
+        {
+            let tx = input.clone();
+            spawn_helper("concur-input", tx, move || input_loop(input));
+            rt.dirty |= sweep_left_behind(&mut app);
+        }
         panic_if_asked(test_panic.as_deref(), rt.demo_since);
         if !rt.dirty && rx.is_empty() {
             app.prepare();
