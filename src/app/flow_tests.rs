@@ -101,3 +101,19 @@ fn a_reload_keeps_the_lesson_by_id_even_when_the_order_changes() {
     };
     assert_eq!((l.id.as_str(), l.step), ("futures-and-tasks", 1));
 }
+
+/// Home outlines the selected lesson; once a frame is out the lessons above
+/// and below it are read too, so the next arrow key parses nothing.
+#[test]
+fn home_reads_the_neighbours_of_the_selection_when_idle() {
+    let mut a = app();
+    let parsed = |a: &App, i: usize| a.catalog.lessons[i].get(Lang::En).steps.is_parsed();
+    press(&mut a, KeyCode::Down);
+    assert!(!parsed(&a, 0) && !parsed(&a, 2), "nothing read before idle");
+    a.prepare();
+    assert!(
+        parsed(&a, 0) && parsed(&a, 2),
+        "both neighbours of lesson 2"
+    );
+    assert!(!parsed(&a, 3), "and no further");
+}

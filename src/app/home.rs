@@ -38,6 +38,18 @@ impl HomeState {
         }
     }
 
+    /// Reads the lessons above and below the selected one, whose outlines
+    /// the next arrow key shows. Called when the app is idle, after a frame
+    /// is out: a built-in lesson is parsed the first time it is looked at.
+    pub fn prepare_neighbours(&self, app: &super::App) {
+        let i = self.selected();
+        for j in [i + 1, i.wrapping_sub(1)] {
+            if let Some(set) = app.catalog.lessons.get(j) {
+                let _ = set.get(app.lang).steps.len();
+            }
+        }
+    }
+
     pub fn selected(&self) -> usize {
         self.list.borrow().selected().unwrap_or(0)
     }

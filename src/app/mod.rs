@@ -698,8 +698,10 @@ impl App {
     /// Work for an idle moment, after a frame is out: the lesson renders the
     /// steps around the one on screen, so paging finds them ready.
     pub fn prepare(&self) {
-        if let Screen::Lesson(l) = &self.screen {
-            l.prepare_neighbours(self);
+        match &self.screen {
+            Screen::Lesson(l) => l.prepare_neighbours(self),
+            Screen::Home(h) => h.prepare_neighbours(self),
+            Screen::Quiz(_) => {}
         }
     }
 

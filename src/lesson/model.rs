@@ -37,6 +37,11 @@ type Deferred = (String, &'static str, usize, usize, ParseSteps);
 pub type ParseSteps = fn(&str, &str, usize) -> Result<Vec<Step>, crate::problem::Problem>;
 
 impl Steps {
+    /// Whether the body has been parsed yet (a directory's always is).
+    pub fn is_parsed(&self) -> bool {
+        self.parsed.get().is_some()
+    }
+
     /// The body of a built-in lesson (`text[start..]`), parsed on first use.
     /// The text is cut only then: even that reads a byte of the body, and
     /// start-up touches no lesson body.
