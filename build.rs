@@ -52,7 +52,7 @@ fn main() {
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("lessons.rs");
     std::fs::write(dest, out).unwrap();
-    dark_theme();
+    builtin_themes();
 }
 
 /// A lesson's front matter as `Some(BuiltFront { .. })`: start-up shows every
@@ -117,32 +117,50 @@ fn front_matter(text: &str) -> String {
     )
 }
 
-/// The default theme's values as Rust data (`$OUT_DIR/dark_theme.rs`): every
-/// start needs them, and reading them from TOML at start-up pulls in the
-/// TOML parser, ~0.5 MB of code pages, before the first frame. The file stays
-/// the source; `Theme::dark` is tested equal to parsing it.
-fn dark_theme() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/themes/dark.toml");
-    let text = std::fs::read_to_string(&path).expect("assets/themes/dark.toml");
-    let table: toml::Table = text.parse().expect("dark.toml is TOML");
-    let mut out = String::from("/// `key = \"value\"` pairs of assets/themes/dark.toml.\n");
-    out.push_str("pub const DARK_VALUES: &[(&str, &str)] = &[\n");
-    let mut jobs = Vec::new();
-    for (key, value) in &table {
-        match value {
-            toml::Value::String(v) => writeln!(out, "    ({key:?}, {v:?}),").unwrap(),
-            toml::Value::Array(list) if key == "jobs" => {
-                jobs = list
-                    .iter()
-                    .map(|j| j.as_str().expect("jobs are strings").to_string())
-                    .collect();
+/// The built-in themes' values as Rust data (`$OUT_DIR/themes.rs`): every
+/// start needs them (the theme shown, and the ones `T` cycles through), and
+/// reading them from TOML at start-up pulls in the TOML parser, ~0.5 MB of
+/// code pages, before the first frame. The files stay the source; a test
+/// checks each theme equal to parsing its file. A file with anything but
+/// `key = "string"` lines and a `jobs` list is left to the app to parse.
+fn builtin_themes() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/themes");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    paths.retain(|p| p.extension().is_some_and(|x| x == "toml"));
+    paths.sort();
+    let mut out = String::from(
+        "/// Each built-in theme file's stem, `key = \"value\"` pairs and `jobs`.\n\
+         pub const BUILTIN_THEMES: &[(&str, &[(&str, &str)], Option<&[&str]>)] = &[\n",
+    );
+    for path in paths {
+        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let Ok(table) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        let mut values = Vec::new();
+        let mut jobs = None;
+        let mut plain = true;
+        for (key, value) in &table {
+            match value {
+                toml::Value::String(v) => values.push(format!("({key:?}, {v:?})")),
+                toml::Value::Array(list) if key == "jobs" && !list.is_empty() => {
+                    let list: Option<Vec<&str>> = list.iter().map(|j| j.as_str()).collect();
+                    plain &= list.is_some();
+                    jobs = list.map(|l| format!("Some(&{l:?})"));
+                }
+                _ => plain = false,
             }
-            other => panic!("dark.toml: `{key}` = {other}: only strings and `jobs`"),
+        }
+        if plain {
+            let jobs = jobs.unwrap_or_else(|| "None".into());
+            writeln!(out, "    ({stem:?}, &[{}], {jobs}),", values.join(", ")).unwrap();
         }
     }
-    out.push_str("];\n/// Its `jobs` list.\n");
-    writeln!(out, "pub const DARK_JOBS: &[&str] = &{jobs:?};").unwrap();
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("dark_theme.rs");
+    out.push_str("];\n");
+    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("themes.rs");
     std::fs::write(dest, out).unwrap();
 }
 

@@ -177,22 +177,27 @@ impl Theme {
         DARK.get_or_init(|| {
             // The file's values, read at build time; should one not be a
             // colour (a test checks they all are), the file is parsed here.
-            Theme::dark_values().unwrap_or_else(|| {
+            Theme::built_in("dark", &Theme::mono()).unwrap_or_else(|| {
                 Theme::parse(DARK_PATH, DARK_TEXT, &Theme::mono()).unwrap_or_else(|_| Theme::mono())
             })
         })
         .clone()
     }
 
-    /// `dark` from the values build.rs took out of its file.
-    fn dark_values() -> Option<Theme> {
+    /// A built-in theme from the values build.rs read from its file
+    /// (assets/themes/STEM.toml), the colours it leaves out from `base`:
+    /// what [`Theme::parse`] of the file gives, without a TOML parser.
+    /// `None` for a file build.rs left to be parsed.
+    pub fn built_in(stem: &str, base: &Theme) -> Option<Theme> {
         mod values {
-            include!(concat!(env!("OUT_DIR"), "/dark_theme.rs"));
+            include!(concat!(env!("OUT_DIR"), "/themes.rs"));
         }
+        let (_, pairs, jobs) = values::BUILTIN_THEMES.iter().find(|(s, ..)| *s == stem)?;
         let colour = |v: &str| v.parse::<Color>().ok();
-        let mut theme = Theme::mono();
+        let mut theme = base.clone();
         theme.mono = false;
-        for (key, value) in values::DARK_VALUES {
+        theme.name = stem.to_string();
+        for (key, value) in *pairs {
             match *key {
                 "name" => theme.name = value.to_string(),
                 "background" => theme.background = colour(value)?,
@@ -200,10 +205,9 @@ impl Theme {
                 _ => return None,
             }
         }
-        theme.jobs = values::DARK_JOBS
-            .iter()
-            .map(|j| colour(j))
-            .collect::<Option<_>>()?;
+        if let Some(jobs) = jobs {
+            theme.jobs = jobs.iter().map(|j| colour(j)).collect::<Option<_>>()?;
+        }
         Some(theme)
     }
 
@@ -403,12 +407,31 @@ mod tests {
 
     #[test]
     fn dark_from_build_time_values_is_dark_from_its_file() {
-        let built = Theme::dark_values().expect("every value is a colour");
+        let built = Theme::built_in("dark", &Theme::mono()).expect("every value is a colour");
         let parsed = Theme::parse(DARK_PATH, DARK_TEXT, &Theme::mono()).unwrap();
         assert_eq!(built, parsed);
         assert_eq!(Theme::dark(), parsed);
         // And a colour is really read, not left at the mono default.
         assert_ne!(built.palette, Palette::MONO);
+    }
+
+    #[test]
+    fn every_built_in_theme_from_build_time_values_is_its_file() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/themes");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let shown = format!("assets/themes/{stem}.toml");
+            let parsed = Theme::parse(&shown, &text, &Theme::dark()).unwrap();
+            let built = Theme::built_in(&stem, &Theme::dark())
+                .unwrap_or_else(|| panic!("{stem}: no build-time values"));
+            assert_eq!(built, parsed, "{stem}");
+            seen += 1;
+        }
+        assert!(seen >= 3, "{seen}");
+        assert_eq!(Theme::built_in("no-such-theme", &Theme::dark()), None);
     }
 
     #[test]

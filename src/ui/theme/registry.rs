@@ -133,6 +133,9 @@ impl Registry {
         if name_or_path == "dark" {
             return Ok(Theme::dark());
         }
+        if let Some(theme) = Theme::built_in(name_or_path, &Theme::dark()) {
+            return Ok(theme);
+        }
         match BUILTIN
             .get_file(format!("{name_or_path}.toml"))
             .and_then(|f| f.contents_utf8())
