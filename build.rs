@@ -131,8 +131,9 @@ fn builtin_themes() {
     paths.retain(|p| p.extension().is_some_and(|x| x == "toml"));
     paths.sort();
     let mut out = String::from(
-        "/// Each built-in theme file's stem, `key = \"value\"` pairs and `jobs`.\n\
-         pub const BUILTIN_THEMES: &[(&str, &[(&str, &str)], Option<&[&str]>)] = &[\n",
+        "/// A built-in theme file's stem, `key = \"value\"` pairs and `jobs`.\n\
+         pub type ThemeValues = (&'static str, &'static [(&'static str, &'static str)], Option<&'static [&'static str]>);\n\
+         pub const BUILTIN_THEMES: &[ThemeValues] = &[\n",
     );
     for path in paths {
         let stem = path.file_stem().unwrap_or_default().to_string_lossy();
