@@ -46,7 +46,7 @@ pub fn render(
         .borders(Borders::ALL)
         .border_style(theme.border_active())
         .title(Span::styled(format!(" {} ", s.help_title), theme.accent()))
-        .style(theme.text().bg(theme.background));
+        .style(theme.base());
     Paragraph::new(lines)
         .block(block)
         .wrap(Wrap { trim: false })

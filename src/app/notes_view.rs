@@ -156,7 +156,7 @@ impl NotesView {
 impl Widget for &NotesView {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let th = &self.theme;
-        buf.set_style(area, th.text().bg(th.background));
+        buf.set_style(area, th.base());
         let area = area.inner(Margin::new(1, 0));
         let [head, _, title, rule, body, next] = Layout::vertical([
             Constraint::Length(1),

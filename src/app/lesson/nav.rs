@@ -133,7 +133,7 @@ pub fn render(
                         .borders(Borders::ALL)
                         .border_style(t.border_active()),
                 )
-                .style(t.text().bg(t.background))
+                .style(t.base())
                 .render(rect, buf);
         }
         Overlay::Contents(list) => {
@@ -145,7 +145,7 @@ pub fn render(
                 .borders(Borders::ALL)
                 .border_style(t.border_active())
                 .title(Span::styled(format!(" {} ", s.contents), t.accent()))
-                .style(t.text().bg(t.background));
+                .style(t.base());
             let inner = block.inner(rect);
             block.render(rect, buf);
             let w = inner.width.saturating_sub(2) as usize;

@@ -140,7 +140,7 @@ mod tests {
     fn painted_text_is_what_a_paragraph_draws() {
         let catalog = Catalog::load(&Source::Builtin);
         let theme = Theme::dark();
-        let base = theme.text().bg(theme.background);
+        let base = theme.base();
         let painted = Painted::default();
         let screen = Rect::new(0, 0, 120, 40);
         let mut checked = 0;
@@ -176,7 +176,7 @@ mod tests {
     #[test]
     fn other_lines_a_scroll_or_a_background_are_painted_anew() {
         let theme = Theme::dark();
-        let base = theme.text().bg(theme.background);
+        let base = theme.base();
         let a = Rc::new(vec![Line::raw("one"), Line::raw("two")]);
         let b = Rc::new(vec![Line::raw("uno"), Line::raw("dos")]);
         let painted = Painted::default();

@@ -125,25 +125,21 @@ impl LessonState {
             if present || w != width {
                 continue;
             }
-            let overflow = lines.len() > h as usize && h > 2;
             let text = Visible {
                 lines: &lines,
                 scroll: 0,
-                rows: h as usize - usize::from(overflow),
+                rows: text_rows(lines.len(), h).0,
             };
             self.painted.prepare(&text, app.theme.base(), (w, h));
         }
     }
 }
 
-/// The text sizes last drawn, for steps without and with a demo.
-fn with_size(
-    mut sizes: [Option<(u16, u16)>; 2],
-    has_demo: bool,
-    size: (u16, u16),
-) -> [Option<(u16, u16)>; 2] {
-    sizes[usize::from(has_demo)] = Some(size);
-    sizes
+/// The rows `lines` lines of text get in `height` rows, and whether they
+/// overflow: then the last row says there is more.
+fn text_rows(lines: usize, height: u16) -> (usize, bool) {
+    let overflow = lines > height as usize && height > 2;
+    (height as usize - usize::from(overflow), overflow)
 }
 
 pub fn render(app: &App, state: &LessonState, area: Rect, buf: &mut Buffer) {
@@ -307,9 +303,7 @@ fn render_text(app: &App, state: &LessonState, set: &LessonSet, area: Rect, buf:
     let inner = area.inner(Margin::new(1, 0));
     let width = text_width(inner);
     let lines = state.text_lines(set, width, app, false);
-    // When the text does not fit, the last row says there is more.
-    let overflow = lines.len() > inner.height as usize && inner.height > 2;
-    let rows = inner.height as usize - usize::from(overflow);
+    let (rows, overflow) = text_rows(lines.len(), inner.height);
     let max_scroll = lines.len().saturating_sub(rows);
     state.max_scroll.set(max_scroll);
     let scroll = state.scroll.min(max_scroll);
@@ -320,11 +314,9 @@ fn render_text(app: &App, state: &LessonState, set: &LessonSet, area: Rect, buf:
     };
     let body = Rect { width, ..inner };
     state.painted.draw(&text, app.theme.base(), body, buf);
-    state.body_sizes.set(with_size(
-        state.body_sizes.get(),
-        state.has_demo(),
-        (width, inner.height),
-    ));
+    let mut sizes = state.body_sizes.get();
+    sizes[usize::from(state.has_demo())] = Some((width, inner.height));
+    state.body_sizes.set(sizes);
     if overflow && scroll < max_scroll {
         let more = truncate(app.strings().more_below, width as usize);
         let mw = unicode_width::UnicodeWidthStr::width(more.as_str()) as u16;
