@@ -17,6 +17,7 @@ mod support;
 mod cli;
 mod demos;
 mod e2e;
+mod layout;
 mod lessons;
 mod presenter;
 mod quiz;
