@@ -34,15 +34,17 @@ fn main() {
     // every lesson (~450 KB) before the first frame.
     let mut out = String::from(
         "/// Every built-in lesson and quiz file: its path under lessons/ and, for\n\
-         /// a lesson, its front matter as read here. Its text is `BUILTIN_TEXTS[i]`.\n",
+         /// a lesson, its front matter as read here; for a quiz, how many\n\
+         /// questions it has. Its text is `BUILTIN_TEXTS[i]`.\n",
     );
-    out.push_str("pub static BUILTIN_FILES: &[(&str, Option<BuiltFront>)] = &[\n");
+    out.push_str("pub static BUILTIN_FILES: &[(&str, Option<BuiltFront>, Option<usize>)] = &[\n");
     for (rel, path) in &files {
-        let front = match rel.ends_with(".md") {
-            true => front_matter(&std::fs::read_to_string(path).unwrap_or_default()),
-            false => "None".to_string(),
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let (front, questions) = match rel.ends_with(".md") {
+            true => (front_matter(&text), None),
+            false => ("None".to_string(), question_count(&text)),
         };
-        writeln!(out, "    ({rel:?}, {front}),").unwrap();
+        writeln!(out, "    ({rel:?}, {front}, {questions:?}),").unwrap();
     }
     out.push_str("];\n/// The texts of `BUILTIN_FILES`, in the same order.\n");
     out.push_str("pub static BUILTIN_TEXTS: &[&str] = &[\n");
@@ -53,6 +55,16 @@ fn main() {
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("lessons.rs");
     std::fs::write(dest, out).unwrap();
     builtin_themes();
+}
+
+/// How many `[[question]]` tables a quiz file has: home shows the count,
+/// and counting here keeps the TOML parser out of the first frame.
+fn question_count(text: &str) -> Option<usize> {
+    let table = text.parse::<toml::Table>().ok()?;
+    match table.get("question") {
+        Some(toml::Value::Array(list)) => Some(list.len()),
+        _ => None,
+    }
 }
 
 /// A lesson's front matter as `Some(BuiltFront { .. })`: start-up shows every

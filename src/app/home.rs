@@ -309,7 +309,7 @@ fn render_outline(app: &App, set: &LessonSet, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(area);
     block.render(area, buf);
     let w = inner.width as usize;
-    let questions = set.quiz(app.lang).map_or(0, |q| q.questions.len());
+    let questions = set.question_total(app.lang);
     let steps = lesson.steps.len();
     let facts = if app.lang.is_zh() {
         format!("{steps} 步 · {questions} 道测验题")

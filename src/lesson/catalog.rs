@@ -45,6 +45,8 @@ pub struct LessonSet {
 pub struct QuizSlot {
     parsed: OnceLock<Quiz>,
     deferred: Option<(String, &'static str)>,
+    /// How many questions build.rs counted in a built-in quiz.
+    counted: Option<usize>,
 }
 
 impl QuizSlot {
@@ -52,7 +54,22 @@ impl QuizSlot {
         QuizSlot {
             parsed: OnceLock::new(),
             deferred: Some((path.to_string(), text)),
+            counted: built_questions(text),
         }
+    }
+
+    /// How many questions the quiz has, without parsing a built-in one
+    /// (home shows the count in its first frame).
+    pub fn question_count(&self) -> usize {
+        match (self.parsed.get(), self.counted) {
+            (None, Some(n)) => n,
+            _ => self.get().questions.len(),
+        }
+    }
+
+    /// Whether the quiz has been parsed (tests).
+    pub fn is_parsed(&self) -> bool {
+        self.parsed.get().is_some()
     }
 
     fn get(&self) -> &Quiz {
@@ -73,6 +90,7 @@ impl From<Quiz> for QuizSlot {
         QuizSlot {
             parsed,
             deferred: None,
+            counted: None,
         }
     }
 }
@@ -97,10 +115,19 @@ impl LessonSet {
 
     /// The quiz in `lang`, falling back to English.
     pub fn quiz(&self, lang: Lang) -> Option<&Quiz> {
+        self.quiz_slot(lang).map(|q| &**q)
+    }
+
+    fn quiz_slot(&self, lang: Lang) -> Option<&QuizSlot> {
         self.quizzes
             .get(&lang)
             .or_else(|| self.quizzes.get(&Lang::En))
-            .map(|q| &**q)
+    }
+
+    /// How many questions `quiz(lang)` has (0 without a quiz), counted
+    /// without parsing a built-in quiz.
+    pub fn question_total(&self, lang: Lang) -> usize {
+        self.quiz_slot(lang).map_or(0, QuizSlot::question_count)
     }
 
     /// Whether there is a quiz in `lang` (or English), without parsing it.
@@ -110,7 +137,9 @@ impl LessonSet {
 
     /// How many questions the English quiz has.
     pub fn question_count(&self) -> usize {
-        self.quizzes.get(&Lang::En).map_or(0, |q| q.questions.len())
+        self.quizzes
+            .get(&Lang::En)
+            .map_or(0, QuizSlot::question_count)
     }
 
     pub fn langs(&self) -> impl Iterator<Item = Lang> + '_ {
@@ -297,15 +326,23 @@ include!(concat!(env!("OUT_DIR"), "/lessons.rs"));
 
 /// The front matter build.rs read from this very built-in text.
 fn built_front(text: &'static str) -> Option<&'static BuiltFront> {
-    let i = BUILTIN_TEXTS.iter().position(|t| std::ptr::eq(*t, text))?;
-    BUILTIN_FILES.get(i)?.1.as_ref()
+    BUILTIN_FILES.get(builtin_index(text)?)?.1.as_ref()
+}
+
+/// The questions build.rs counted in this very built-in quiz text.
+fn built_questions(text: &'static str) -> Option<usize> {
+    BUILTIN_FILES.get(builtin_index(text)?)?.2
+}
+
+fn builtin_index(text: &'static str) -> Option<usize> {
+    BUILTIN_TEXTS.iter().position(|t| std::ptr::eq(*t, text))
 }
 
 fn builtin_files() -> Vec<RawFile> {
     BUILTIN_FILES
         .iter()
         .zip(BUILTIN_TEXTS)
-        .filter_map(|((path, _), text)| {
+        .filter_map(|((path, ..), text)| {
             let lang = Lang::ALL
                 .into_iter()
                 .find(|l| path.starts_with(&format!("{}/", l.code())))?;

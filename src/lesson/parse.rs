@@ -856,7 +856,7 @@ mod tests {
     fn front_matter_read_at_build_time_matches_the_parser() {
         let mut lessons = 0;
         let catalog = super::super::catalog::BUILTIN_FILES.iter();
-        for ((rel, built), text) in catalog.zip(super::super::catalog::BUILTIN_TEXTS) {
+        for ((rel, built, _), text) in catalog.zip(super::super::catalog::BUILTIN_TEXTS) {
             if !rel.ends_with(".md") {
                 assert!(built.is_none(), "{rel}");
                 continue;
@@ -877,5 +877,33 @@ mod tests {
             assert_eq!(lesson.title, built.title);
         }
         assert!(lessons >= 20, "{lessons} built-in lessons");
+    }
+
+    /// Home shows how many questions a quiz has from build.rs's count; it
+    /// is the parser's count, and reading it parses nothing.
+    #[test]
+    fn questions_counted_at_build_time_are_the_parsed_questions() {
+        let mut quizzes = 0;
+        let catalog = super::super::catalog::BUILTIN_FILES.iter();
+        for ((rel, _, counted), text) in catalog.zip(super::super::catalog::BUILTIN_TEXTS) {
+            if !rel.ends_with(".quiz.toml") {
+                assert!(counted.is_none(), "{rel}");
+                continue;
+            }
+            quizzes += 1;
+            let parsed = crate::quiz::parse_quiz(rel, text).0.questions.len();
+            assert_eq!(*counted, Some(parsed), "{rel}");
+        }
+        assert!(quizzes >= 20, "{quizzes} built-in quizzes");
+        let catalog = super::super::Catalog::builtin();
+        for set in &catalog.lessons {
+            let totals = Lang::ALL.map(|lang| set.question_total(lang));
+            assert!(set.quizzes.values().all(|q| !q.is_parsed()), "{}", set.id);
+            for (lang, total) in Lang::ALL.into_iter().zip(totals) {
+                let parsed = set.quiz(lang).map_or(0, |q| q.questions.len());
+                assert_eq!(total, parsed, "{} {lang:?}", set.id);
+                assert!(total > 0, "{} {lang:?}", set.id);
+            }
+        }
     }
 }

@@ -169,6 +169,18 @@ fn key_holding(text: &str, at: usize) -> Option<String> {
         .map(|(key, _)| key.get_ref().to_string())
 }
 
+/// A theme colour: `"#rrggbb"` read directly (it is what `Color::from_str`
+/// makes of it, without trying it against every colour name first: start-up
+/// reads ~100 of them), anything else through `Color::from_str`.
+fn colour(value: &str) -> Option<Color> {
+    match value.strip_prefix('#') {
+        Some(hex) if hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            u32::from_str_radix(hex, 16).ok().map(Color::from_u32)
+        }
+        _ => value.parse().ok(),
+    }
+}
+
 impl Theme {
     /// The default theme, from its embedded file.
     pub fn dark() -> Theme {
@@ -193,7 +205,6 @@ impl Theme {
             include!(concat!(env!("OUT_DIR"), "/themes.rs"));
         }
         let (_, pairs, jobs) = values::BUILTIN_THEMES.iter().find(|(s, ..)| *s == stem)?;
-        let colour = |v: &str| v.parse::<Color>().ok();
         let mut theme = base.clone();
         theme.mono = false;
         theme.name = stem.to_string();
@@ -432,6 +443,31 @@ mod tests {
         }
         assert!(seen >= 3, "{seen}");
         assert_eq!(Theme::built_in("no-such-theme", &Theme::dark()), None);
+    }
+
+    #[test]
+    fn a_colour_is_what_color_from_str_makes_of_it() {
+        for value in [
+            "#d8dee9",
+            "#A3BE8C",
+            "#000000",
+            "#ffffff",
+            "#12345",
+            "#1234567",
+            "#+12345",
+            "#gg0000",
+            "red",
+            "LightBlue",
+            "dark-gray",
+            "grey",
+            "7",
+            "255",
+            "256",
+            "",
+            "#",
+        ] {
+            assert_eq!(colour(value), value.parse::<Color>().ok(), "{value:?}");
+        }
     }
 
     #[test]
