@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::fsutil::write_atomic;
+use crate::i18n::LocalText;
 use crate::problem::{LineIndex, Problem};
+use crate::tr;
 
 pub const FILE_NAME: &str = "config.toml";
 
@@ -58,7 +60,7 @@ impl ConfigStore {
         self.dir.as_ref().map(|d| d.join(FILE_NAME))
     }
 
-    pub fn load(&mut self) -> (Config, Vec<String>) {
+    pub fn load(&mut self) -> (Config, Vec<LocalText>) {
         /// Far more than concur writes into config.toml.
         const MAX_LEN: u64 = 1 << 20;
         let Some(path) = self.path() else {
@@ -74,7 +76,11 @@ impl ConfigStore {
                 self.writable = false;
                 return (
                     Config::default(),
-                    vec![format!("cannot read {}: {e}", path.display())],
+                    vec![tr!(
+                        "cannot read {}: {e}",
+                        "无法读取 {}：{e}",
+                        path.display()
+                    )],
                 );
             }
         };
@@ -92,7 +98,10 @@ impl ConfigStore {
                 let p = Problem::new(path.display().to_string(), line, e.message().to_string());
                 (
                     Config::default(),
-                    vec![format!("{p} (settings will not be saved over it)")],
+                    vec![tr!(
+                        "{p} (settings will not be saved over it)",
+                        "{p}（设置不会写进这个文件，以免盖掉它）"
+                    )],
                 )
             }
         }
@@ -138,7 +147,11 @@ mod tests {
         let mut store = ConfigStore::in_dir(Some(dir.path().to_path_buf()));
         let (c, w) = store.load();
         assert_eq!(c, Config::default());
-        assert!(w[0].contains("config.toml:2:"), "{w:?}");
+        assert!(w[0].en.contains("config.toml:2:"), "{w:?}");
+        assert!(
+            w[0].zh.contains("config.toml:2:") && w[0].zh.contains("设置不会写进"),
+            "{w:?}"
+        );
         store.save(&Config::default()).unwrap();
         let kept = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
         assert!(
@@ -170,7 +183,8 @@ mod state_file_tests {
             .recv_timeout(std::time::Duration::from_secs(20))
             .expect("reading a FIFO as config.toml blocked");
         assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].contains("named pipe"), "{warnings:?}");
+        assert!(warnings[0].en.contains("named pipe"), "{warnings:?}");
+        assert!(warnings[0].zh.starts_with("无法读取"), "{warnings:?}");
         store.save(&Config::default()).unwrap();
         let meta = std::fs::symlink_metadata(&path).unwrap();
         assert!(!meta.is_file(), "the FIFO was replaced");

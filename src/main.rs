@@ -9,7 +9,7 @@ use concur::app::App;
 use concur::app::run::{self, Exit};
 use concur::config::{self, ConfigStore};
 use concur::demo::{self, HeadlessOptions, Params, Watched};
-use concur::i18n::{LocalText, Notice};
+use concur::i18n::Notice;
 use concur::lesson::{Catalog, Lang, Source, check::check};
 use concur::plain;
 use concur::progress::{self, Store};
@@ -581,14 +581,13 @@ fn tui(start: Start) -> anyhow::Result<ExitCode> {
     let (progress, mut notices) = store.load();
     let mut settings = ConfigStore::in_dir(config::default_dir());
     let (cfg, warnings) = settings.load();
-    // Settings and theme files speak in file errors: shown as they are.
-    notices.extend(warnings.into_iter().map(LocalText::same));
+    notices.extend(warnings);
     let themes = Registry::new(settings.dir()).choose(registry::Start {
         cli: theme.as_deref(),
         no_color: registry::no_color_env(),
         saved: cfg.theme.as_deref(),
     })?;
-    notices.extend(themes.warnings.into_iter().map(LocalText::same));
+    notices.extend(themes.warnings);
     let mut app = App::new(catalog, lang, themes.current, progress);
     app.themes = themes.cycle;
     app.present = present;

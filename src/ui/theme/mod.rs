@@ -14,7 +14,9 @@ use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::i18n::LocalText;
 use crate::problem::{LineIndex, Problem};
+use crate::tr;
 
 /// The monochrome theme's name (also what `NO_COLOR` picks).
 pub const MONO: &str = "mono";
@@ -138,6 +140,22 @@ pub enum ThemeError {
 }
 
 impl ThemeError {
+    /// The error for the notices line in both languages. A file's own
+    /// problem (`path:line: message`) reads the same in both: the message
+    /// is often the TOML parser's.
+    pub fn local(&self) -> LocalText {
+        match self {
+            ThemeError::Unknown { name, known } => {
+                let known = known.join(", ");
+                tr!(
+                    "no theme `{name}` (the themes are {known}; or give a theme file's path)",
+                    "没有叫 `{name}` 的主题（可选的主题：{known}；也可以给出主题文件的路径）"
+                )
+            }
+            other => LocalText::same(other.to_string()),
+        }
+    }
+
     /// A toml error at its exact line; a colour ratatui cannot read is named
     /// by its key and shown with the forms that work.
     fn from_toml(path: &str, text: &str, e: &toml::de::Error) -> ThemeError {

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use include_dir::{Dir, include_dir};
 
 use super::{MONO, Theme, ThemeError};
+use crate::i18n::LocalText;
+use crate::tr;
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/assets/themes");
 
@@ -39,7 +41,7 @@ pub struct Start<'a> {
 pub struct Themes {
     pub current: Theme,
     pub cycle: Vec<Theme>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<LocalText>,
 }
 
 /// Whether `NO_COLOR` asks for no colour (set and not empty, as no-color.org says).
@@ -162,7 +164,8 @@ impl Registry {
             Ok(t) => t,
             Err(e) if explicit => return Err(e),
             Err(e) => {
-                warnings.push(format!("{e}; using the dark theme"));
+                let e = e.local();
+                warnings.push(tr!("{e}; using the dark theme", "{e}；改用 dark 主题"; e));
                 Theme::dark()
             }
         };
@@ -170,7 +173,10 @@ impl Registry {
         for name in self.names() {
             match self.load(&name) {
                 Ok(t) => cycle.push(t),
-                Err(e) => warnings.push(format!("{e}; theme skipped")),
+                Err(e) => {
+                    let e = e.local();
+                    warnings.push(tr!("{e}; theme skipped", "{e}；跳过这个主题"; e));
+                }
             }
         }
         // A theme given by path is in the cycle too, so T comes back to it.
@@ -329,9 +335,14 @@ mod tests {
             .unwrap();
         assert_eq!(themes.current.name, "dark");
         assert_eq!(themes.warnings.len(), 1);
+        let zh = &themes.warnings[0].zh;
         assert!(
-            themes.warnings[0].starts_with("no theme `gone`")
-                && themes.warnings[0].ends_with("; using the dark theme"),
+            zh.starts_with("没有叫 `gone` 的主题") && zh.ends_with("；改用 dark 主题"),
+            "{zh}"
+        );
+        assert!(
+            themes.warnings[0].en.starts_with("no theme `gone`")
+                && themes.warnings[0].en.ends_with("; using the dark theme"),
             "{:?}",
             themes.warnings
         );
@@ -355,8 +366,9 @@ mod tests {
         );
         assert_eq!(themes.warnings.len(), 1, "{:?}", themes.warnings);
         assert!(
-            themes.warnings[0].contains("broken.toml:1: `text`")
-                && themes.warnings[0].ends_with("; theme skipped"),
+            themes.warnings[0].en.contains("broken.toml:1: `text`")
+                && themes.warnings[0].en.ends_with("; theme skipped")
+                && themes.warnings[0].zh.ends_with("；跳过这个主题"),
             "{:?}",
             themes.warnings
         );
