@@ -29,6 +29,9 @@ fn main() {
     time("catalog: load and parse built-in lessons", 20, || {
         black_box(Catalog::load(&Source::Builtin));
     });
+    time("highlight: load the two grammars", 3, || {
+        black_box(concur::ui::highlight::load_grammars());
+    });
     let catalog = Catalog::load(&Source::Builtin);
     let theme = Theme::dark();
     concur::ui::highlight::highlight("", "rust");
