@@ -14,6 +14,11 @@ JOBS, CHUNKS = lane.args["jobs"], lane.args["chunks"]
 CHUNK = lane.args["chunk_ms"] / 1000  # seconds of CPU time (demo time)
 WORKERS = lane.args["threads"]
 CPU = lane.args["workload"] == "cpu"
+GIL = getattr(sys, "_is_gil_enabled", lambda: True)()
+# Under the GIL a pool's threads hand it over every few ms while they
+# compute: far finer than a timeline row, where their pieces would look
+# side by side, as if parallel. Those pieces are left off the timeline.
+DRAWN = not (lane.name == "py-threads" and CPU and GIL)
 
 
 def burn(cpu_seconds: float) -> None:
@@ -46,8 +51,12 @@ class Tally:
         self.start, self.real0, self.cpu0 = lane.now(), time.perf_counter(), time.process_time()
         self.worker_cpu = {}  # a pool process's own CPU time, by process
 
-    def add(self, result: tuple) -> None:
+    def add(self, result: tuple, job: int, chunk: int, state: str) -> None:
         who, t0, t1, cpu, process_cpu = result
+        # The piece on the timeline beside the Rust lanes' (same demo clock):
+        # under the GIL the pool's rows take turns, processes overlap.
+        if DRAWN:
+            lane.span(who, f"{job + 1}.{chunk + 1}", job, lane.demo_at(t0), lane.demo_at(t1), state)
         if lane.name == "py-processes":
             self.worker_cpu[who] = max(process_cpu, self.worker_cpu.get(who, 0.0))
         wall = lane.to_demo((t1 - t0) / 1e9)
@@ -61,14 +70,14 @@ class Tally:
 
 async def on_the_loop(tally: Tally) -> None:
     async def job(n: int) -> None:
-        for _ in range(CHUNKS):
+        for c in range(CHUNKS):
             if CPU:
-                tally.add(piece(lane.wall(CHUNK)))  # the loop's thread computes
+                tally.add(piece(lane.wall(CHUNK)), n, c, "running")  # the loop's thread computes
                 await asyncio.sleep(0)  # give the loop back: jobs take turns
             else:
                 t0 = time.monotonic_ns()
                 await asyncio.sleep(CHUNK)  # waits overlap on one thread
-                tally.add(("py-loop", t0, time.monotonic_ns(), 0.0, 0.0))
+                tally.add(("py-loop", t0, time.monotonic_ns(), 0.0, 0.0), n, c, "waiting")
         tally.job_done()
 
     threading.current_thread().name = "py-loop"
@@ -78,10 +87,13 @@ async def on_the_loop(tally: Tally) -> None:
 async def in_a_pool(pool, tally: Tally) -> None:
     loop = asyncio.get_running_loop()
 
+    # A pool thread or process that sleeps is blocked in it, as in Rust.
+    state = "running" if CPU else "blocked"
+
     async def job(n: int) -> None:
-        for _ in range(CHUNKS):
+        for c in range(CHUNKS):
             result = await loop.run_in_executor(pool, piece, lane.wall(CHUNK))
-            tally.add(result)
+            tally.add(result, n, c, state)
         tally.job_done()
 
     await asyncio.gather(*(job(n) for n in range(JOBS)))
@@ -90,6 +102,8 @@ async def in_a_pool(pool, tally: Tally) -> None:
 async def main() -> None:
     kind = "cpu" if CPU else "io"
     lane.log("plan_" + lane.name, jobs=JOBS, kind=kind, chunks=CHUNKS, ms=lane.args["chunk_ms"], workers=WORKERS)
+    if not DRAWN:
+        lane.log("gil_no_rows", ms=f"{sys.getswitchinterval() * 1000:g}")
     tally = Tally()
     if lane.name == "py-event-loop":
         await on_the_loop(tally)

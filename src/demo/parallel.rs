@@ -128,6 +128,13 @@ static PY_SCRIPT: PyScript = PyScript {
             ),
         ),
         (
+            "gil_no_rows",
+            Text::new(
+                "not on the timeline: under the GIL these threads hand it over every {ms} ms, finer than a row can show",
+                "时间线上没有这一栏：在 GIL 下这些线程每 {ms} 毫秒交接一次，比一行能画出的更细",
+            ),
+        ),
+        (
             "cores_busy",
             Text::new(
                 "only ~{free} core(s) were free: another program held the rest",

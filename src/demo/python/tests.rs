@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use super::{availability, live_in_group};
 use crate::demo::{
-    self, DemoRun, EventKind, HeadlessOptions, LaneState, LaneView, Outcome, Params, Watched,
-    run_headless,
+    self, DemoRun, EventKind, HeadlessOptions, LaneState, LaneView, Outcome, Params, SpanState,
+    Watched, run_headless,
 };
 
 /// One Python-lane test at a time: each runs real interpreters (some burn
@@ -164,7 +164,34 @@ fn parallel_threads_take_turns_under_the_gil() {
         );
     }
     assert_eq!(m(done(&out, "py-event-loop"), "threads"), 1.0);
+    // Every piece on the timeline, on the thread or process that ran it.
+    pieces_drawn(
+        done(&out, "py-event-loop"),
+        8,
+        SpanState::Running,
+        "/py-loop",
+    );
+    pieces_drawn(
+        done(&out, "py-processes"),
+        8,
+        SpanState::Running,
+        "/py-proc-",
+    );
     let threads = done(&out, "py-threads");
+    if gil {
+        // Pieces that share the GIL are not drawn side by side; the log says why.
+        assert!(threads.spans.is_empty(), "{:?}", threads.spans);
+        assert!(
+            threads
+                .log
+                .iter()
+                .any(|l| l.en.contains("hand it over every")),
+            "{:?}",
+            threads.log
+        );
+    } else {
+        pieces_drawn(threads, 8, SpanState::Running, "/py-thread");
+    }
     assert!(m(threads, "threads") <= 2.0);
     if gil {
         // One thread runs Python at a time: never much more than one core.
@@ -191,6 +218,37 @@ fn parallel_waits_overlap_on_one_loop() {
     let speedup = m(l, "speedup");
     assert!(speedup > 2.0, "py-event-loop io speedup {speedup}");
     assert_eq!(m(l, "threads"), 1.0);
+    // Waits overlap on the loop; a pool's threads are blocked in theirs.
+    pieces_drawn(l, 8, SpanState::Waiting, "/py-loop");
+    pieces_drawn(
+        done(&out, "py-threads"),
+        8,
+        SpanState::Blocked,
+        "/py-thread",
+    );
+}
+
+/// The lane drew `n` pieces on threads named `…{thread}…`, in `state`,
+/// each a job's piece `job.chunk`, with its end after its start.
+fn pieces_drawn(l: &LaneView, n: usize, state: SpanState, thread: &str) {
+    let name = l.name();
+    assert_eq!(l.spans.len(), n, "{name}: {:?}", l.spans);
+    let mut labels: Vec<&str> = l.spans.iter().map(|s| s.label.as_str()).collect();
+    labels.sort();
+    labels.dedup();
+    assert_eq!(labels.len(), n, "{name}: one span per piece {labels:?}");
+    for s in &l.spans {
+        assert_eq!(s.state, state, "{name}: {s:?}");
+        assert!(
+            s.thread.starts_with("demo:parallel/") && s.thread.contains(thread),
+            "{name}: {s:?}"
+        );
+        assert!(s.end >= s.start, "{name}: {s:?}");
+        assert!(
+            s.label.starts_with(&format!("{}.", s.job + 1)),
+            "{name}: {s:?}"
+        );
+    }
 }
 
 #[test]
