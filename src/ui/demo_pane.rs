@@ -202,6 +202,7 @@ impl DemoPane<'_> {
             view: v,
             theme: t,
             lang,
+            first: &drawn,
         };
         let tl_h = self.timeline_rows(&drawn, &timeline, inner, table_h);
         let [table, lanes_area, tl_area] = Layout::vertical([
@@ -235,8 +236,9 @@ impl DemoPane<'_> {
     }
 
     /// Rows for the timeline: a rule, every thread row, and the axis when
-    /// the lanes keep what they want; never fewer than its thread rows
-    /// while the lanes keep `LANES_MIN_H`.
+    /// the lanes keep what they want; never fewer than the rows of the lanes
+    /// on screen while the lanes keep `LANES_MIN_H` (other lanes' rows only
+    /// where the lanes have room to spare).
     fn timeline_rows(&self, drawn: &[usize], tl: &Timeline, inner: Rect, table_h: u16) -> u16 {
         let threads = tl.threads();
         if threads == 0 {
@@ -252,7 +254,7 @@ impl DemoPane<'_> {
             .unwrap_or(LANES_MIN_H);
         let spare = avail.saturating_sub(lanes_want);
         (threads + 2)
-            .min(spare.max(threads + 1))
+            .min(spare.max(tl.threads_on_screen() + 1))
             .min(avail.saturating_sub(LANES_MIN_H))
     }
 

@@ -22,6 +22,9 @@ pub struct Timeline<'a> {
     pub view: &'a DemoView,
     pub theme: &'a Theme,
     pub lang: crate::i18n::Lang,
+    /// The lanes on screen: their rows come first, the other lanes' rows
+    /// after them (and are the ones cut when rows run out).
+    pub first: &'a [usize],
 }
 
 /// One timeline row: a thread of one lane.
@@ -89,13 +92,36 @@ impl Timeline<'_> {
                 }
             }
         }
-        rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.2.label.cmp(&b.2.label)));
+        let later = |lane: usize| !self.first.contains(&lane);
+        rows.sort_by(|a, b| {
+            (later(a.0), a.0)
+                .cmp(&(later(b.0), b.0))
+                .then_with(|| a.2.label.cmp(&b.2.label))
+        });
         rows.into_iter().map(|(_, _, r)| r).collect()
     }
 
     /// How many thread rows it draws.
     pub fn threads(&self) -> u16 {
         self.rows().len() as u16
+    }
+
+    /// How many of its rows are the threads of the lanes on screen.
+    pub fn threads_on_screen(&self) -> u16 {
+        let on_screen = |i: &usize| self.first.contains(i);
+        let lanes = self
+            .view
+            .lanes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| on_screen(i));
+        let threads = lanes.map(|(_, l)| {
+            let mut names: Vec<&str> = l.spans.iter().map(|s| s.thread.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            names.len()
+        });
+        threads.sum::<usize>() as u16
     }
 
     fn style(&self, span: &Span) -> Style {
@@ -233,6 +259,7 @@ mod tests {
             view: v,
             theme: &Theme::mono(),
             lang: crate::i18n::Lang::En,
+            first: &[],
         }
         .render(buf.area, &mut buf);
         crate::ui::test_util::buffer_text(&buf)
@@ -275,6 +302,31 @@ mod tests {
             assert_eq!(r.chars().nth(col), Some('█'), "{text}");
         }
         insta::assert_snapshot!("timeline_concurrency_vs_parallelism", text);
+    }
+
+    #[test]
+    fn the_lanes_on_screen_keep_their_rows_first() {
+        let v = view(vec![
+            (0, span("loop", 0, 0, 100, SpanState::Running)),
+            (1, span("worker-0", 1, 0, 100, SpanState::Running)),
+            (1, span("worker-1", 2, 0, 100, SpanState::Running)),
+        ]);
+        let mut buf = Buffer::empty(Rect::new(0, 0, 40, 2));
+        let tl = Timeline {
+            view: &v,
+            theme: &Theme::mono(),
+            lang: crate::i18n::Lang::En,
+            first: &[1],
+        };
+        assert_eq!((tl.threads(), tl.threads_on_screen()), (3, 2));
+        tl.render(buf.area, &mut buf);
+        // Two rows: lane 1's threads; lane 0's row is the one cut.
+        let text = crate::ui::test_util::buffer_text(&buf);
+        let rows: Vec<&str> = text.lines().collect();
+        assert!(
+            rows[0].starts_with("worker-0") && rows[1].starts_with("worker-1"),
+            "{text}"
+        );
     }
 
     #[test]
