@@ -191,7 +191,7 @@ fn no_pie() {
 }
 
 /// Places the functions a start runs side by side (`link/startup.ld`, written
-/// by `tools/startup-layout.py` from a profile). The kernel maps code in
+/// by `link/startup_layout.py` from a profile). The kernel maps code in
 /// large pieces, so scattered start-up code makes most of the binary
 /// resident: home's resident code goes from 3.2 to 0.9 MB with it (issue 16). Both
 /// GNU ld and lld (rustc's default linker here) take a script with `INSERT`

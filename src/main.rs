@@ -302,7 +302,7 @@ fn list(catalog: &Catalog, json: bool, lang: Lang) -> anyhow::Result<ExitCode> {
                 languages: set.langs().map(Lang::code).collect(),
                 steps: lesson.steps.len(),
                 demos: &lesson.demos,
-                quiz_questions: set.question_count(),
+                quiz_questions: set.question_total(Lang::En),
             }
         })
         .collect();

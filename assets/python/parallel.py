@@ -53,8 +53,7 @@ class Tally:
 
     def add(self, result: tuple, job: int, chunk: int, state: str) -> None:
         who, t0, t1, cpu, process_cpu = result
-        # The piece on the timeline beside the Rust lanes' (same demo clock):
-        # under the GIL the pool's rows take turns, processes overlap.
+        # The piece on the timeline beside the Rust lanes' (same demo clock).
         if DRAWN:
             lane.span(who, f"{job + 1}.{chunk + 1}", job, lane.demo_at(t0), lane.demo_at(t1), state)
         if lane.name == "py-processes":
@@ -131,8 +130,7 @@ def report(tally: Tally) -> None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     wanted = min(len(tally.workers), cores or 1)
     if CPU and wanted > 1 and cores_used < wanted - 0.5:
-        gil = getattr(sys, "_is_gil_enabled", lambda: True)()
-        if lane.name == "py-threads" and gil:
+        if lane.name == "py-threads" and GIL:
             lane.log("gil_one_at_a_time")
         else:
             lane.log("cores_busy", free=f"{max(round(cores_used), 1)}")

@@ -135,13 +135,6 @@ impl LessonSet {
         self.quizzes.contains_key(&lang) || self.quizzes.contains_key(&Lang::En)
     }
 
-    /// How many questions the English quiz has.
-    pub fn question_count(&self) -> usize {
-        self.quizzes
-            .get(&Lang::En)
-            .map_or(0, QuizSlot::question_count)
-    }
-
     pub fn langs(&self) -> impl Iterator<Item = Lang> + '_ {
         self.by_lang.keys().copied()
     }

@@ -29,6 +29,7 @@ pub struct Timeline<'a> {
 
 /// One timeline row: a thread of one lane.
 struct Row<'a> {
+    lane: usize,
     label: String,
     spans: Vec<&'a Span>,
 }
@@ -66,39 +67,38 @@ pub fn glyph(state: SpanState) -> &'static str {
 
 impl Timeline<'_> {
     fn rows(&self) -> Vec<Row<'_>> {
-        let mut rows: Vec<(usize, String, Row)> = Vec::new();
+        // Each row with its thread's full name (the label is the short one).
+        let mut rows: Vec<(&str, Row)> = Vec::new();
         for (lane_idx, lane) in self.view.lanes.iter().enumerate() {
             for span in &lane.spans {
                 match rows
                     .iter_mut()
-                    .find(|(l, t, _)| *l == lane_idx && *t == span.thread)
+                    .find(|(t, r)| r.lane == lane_idx && *t == span.thread)
                 {
-                    Some((_, _, row)) => row.spans.push(span),
+                    Some((_, row)) => row.spans.push(span),
                     None => {
                         let short = span
                             .thread
                             .strip_prefix(THREAD_PREFIX)
                             .unwrap_or(&span.thread);
                         let short = short.split_once('/').map_or(short, |(_, rest)| rest);
-                        rows.push((
-                            lane_idx,
-                            span.thread.clone(),
-                            Row {
-                                label: short.to_string(),
-                                spans: vec![span],
-                            },
-                        ))
+                        let row = Row {
+                            lane: lane_idx,
+                            label: short.to_string(),
+                            spans: vec![span],
+                        };
+                        rows.push((&span.thread, row))
                     }
                 }
             }
         }
         let later = |lane: usize| !self.first.contains(&lane);
-        rows.sort_by(|a, b| {
-            (later(a.0), a.0)
-                .cmp(&(later(b.0), b.0))
-                .then_with(|| a.2.label.cmp(&b.2.label))
+        rows.sort_by(|(_, a), (_, b)| {
+            (later(a.lane), a.lane)
+                .cmp(&(later(b.lane), b.lane))
+                .then_with(|| a.label.cmp(&b.label))
         });
-        rows.into_iter().map(|(_, _, r)| r).collect()
+        rows.into_iter().map(|(_, r)| r).collect()
     }
 
     /// How many thread rows it draws.
@@ -108,20 +108,8 @@ impl Timeline<'_> {
 
     /// How many of its rows are the threads of the lanes on screen.
     pub fn threads_on_screen(&self) -> u16 {
-        let on_screen = |i: &usize| self.first.contains(i);
-        let lanes = self
-            .view
-            .lanes
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| on_screen(i));
-        let threads = lanes.map(|(_, l)| {
-            let mut names: Vec<&str> = l.spans.iter().map(|s| s.thread.as_str()).collect();
-            names.sort_unstable();
-            names.dedup();
-            names.len()
-        });
-        threads.sum::<usize>() as u16
+        let rows = self.rows();
+        rows.iter().filter(|r| self.first.contains(&r.lane)).count() as u16
     }
 
     fn style(&self, span: &Span) -> Style {

@@ -16,7 +16,6 @@ use toml::Spanned;
 
 use crate::i18n::LocalText;
 use crate::problem::{LineIndex, Problem};
-use crate::tr;
 
 /// The monochrome theme's name (also what `NO_COLOR` picks).
 pub const MONO: &str = "mono";
@@ -145,13 +144,13 @@ impl ThemeError {
     /// is often the TOML parser's.
     pub fn local(&self) -> LocalText {
         match self {
-            ThemeError::Unknown { name, known } => {
-                let known = known.join(", ");
-                tr!(
-                    "no theme `{name}` (the themes are {known}; or give a theme file's path)",
-                    "没有叫 `{name}` 的主题（可选的主题：{known}；也可以给出主题文件的路径）"
-                )
-            }
+            ThemeError::Unknown { name, known } => LocalText {
+                en: self.to_string(),
+                zh: format!(
+                    "没有叫 `{name}` 的主题（可选的主题：{}；也可以给出主题文件的路径）",
+                    known.join(", ")
+                ),
+            },
             other => LocalText::same(other.to_string()),
         }
     }
